@@ -1,0 +1,322 @@
+"""The one async client of an ACA-Py admin API, used by both controllers, the stack and the tests.
+
+One long-lived ``httpx.AsyncClient`` per agent; every failure becomes a typed ``AgentError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .errors import (
+    AgentAuthError,
+    AgentError,
+    AgentNotFoundError,
+    AgentRejectedError,
+    AgentServerError,
+    AgentTimeoutError,
+    AgentUnavailableError,
+)
+
+__all__ = ["AdminClient", "DidInfo", "Invitation", "DIDEXCHANGE_1_1", "Record"]
+
+DIDEXCHANGE_1_1 = "https://didcomm.org/didexchange/1.1"
+
+Record = dict[str, Any]
+"""An exchange or connection record as the agent returns it."""
+
+
+@dataclass(frozen=True)
+class DidInfo:
+    did: str
+    verkey: str
+    key_type: str
+    method: str
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """An out-of-band invitation: ``url`` goes into a QR code or a deep link."""
+
+    oob_id: str
+    invitation_msg_id: str
+    url: str
+    message: Record
+
+
+def _agent_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip() or response.reason_phrase
+    if isinstance(body, dict):
+        for key in ("message", "detail", "error", "reason"):
+            if body.get(key):
+                return str(body[key])
+    return str(body)
+
+
+class AdminClient:
+    """Typed methods over the admin API endpoints our controllers use."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = 30.0,
+        liveness: Callable[[], Exception | None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ):
+        """``liveness`` explains an unreachable agent (e.g. the supervisor's "it died, here is its log")."""
+        self.base_url = base_url.rstrip("/")
+        self._liveness = liveness
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            headers={"X-API-Key": api_key},
+            timeout=httpx.Timeout(timeout, connect=5.0),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AdminClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        if params:
+            params = {k: _param(v) for k, v in params.items() if v is not None}
+        try:
+            response = await self._http.request(method, path, json=json, params=params)
+        except httpx.TimeoutException as err:
+            raise AgentTimeoutError(
+                self._unreachable(f"no answer in time ({type(err).__name__})"),
+                method=method,
+                path=path,
+            ) from err
+        except httpx.TransportError as err:
+            raise AgentUnavailableError(
+                self._unreachable(f"cannot reach {self.base_url} ({type(err).__name__}: {err})"),
+                method=method,
+                path=path,
+            ) from err
+        if response.is_success:
+            return response.json() if response.content else None
+        raise _error_for(response, method, path)
+
+    def _unreachable(self, what: str) -> str:
+        cause = self._liveness() if self._liveness else None
+        return f"{what}; {cause}" if cause else what
+
+    # --- status -------------------------------------------------------------------------
+    async def is_ready(self) -> bool:
+        """Ready to take work: the agent says so and our offline loader is bound (503 until then).
+
+        A 404 for the plugin's route means the plugin is not loaded: that raises, it is no "not yet".
+        """
+        try:
+            status = await self._request("GET", "/status/ready")
+            if not status.get("ready"):
+                return False
+            contexts = await self._request("GET", "/mcred/contexts")
+        except (AgentUnavailableError, AgentServerError):
+            return False
+        return bool(contexts.get("offline_loader"))
+
+    async def bundled_contexts(self) -> list[str]:
+        return (await self._request("GET", "/mcred/contexts"))["contexts"]
+
+    # --- DIDs ---------------------------------------------------------------------------
+    async def create_did_key(self) -> DidInfo:
+        result = await self._request(
+            "POST", "/wallet/did/create", json={"method": "key", "options": {"key_type": "ed25519"}}
+        )
+        return _did_info(result["result"])
+
+    async def list_dids(self, method: str | None = None) -> list[DidInfo]:
+        result = await self._request("GET", "/wallet/did", params={"method": method})
+        return [_did_info(item) for item in result["results"]]
+
+    async def resolve_did(self, did: str) -> Record:
+        return (await self._request("GET", f"/resolver/resolve/{did}"))["did_document"]
+
+    # --- out-of-band and connections ----------------------------------------------------
+    async def create_invitation(
+        self,
+        *,
+        alias: str | None = None,
+        goal: str | None = None,
+        handshake: bool = True,
+        attachments: list[Record] | None = None,
+        multi_use: bool = False,
+    ) -> Invitation:
+        body: Record = {"alias": alias, "goal": goal, "attachments": attachments or []}
+        if handshake:
+            body["handshake_protocols"] = [DIDEXCHANGE_1_1]
+        body = {k: v for k, v in body.items() if v is not None}
+        record = await self._request(
+            "POST",
+            "/out-of-band/create-invitation",
+            json=body,
+            params={"auto_accept": True, "multi_use": multi_use},
+        )
+        return Invitation(
+            oob_id=record["oob_id"],
+            invitation_msg_id=record["invi_msg_id"],
+            url=record["invitation_url"],
+            message=record["invitation"],
+        )
+
+    async def receive_invitation(self, invitation: Record, *, alias: str | None = None) -> Record:
+        return await self._request(
+            "POST",
+            "/out-of-band/receive-invitation",
+            json=invitation,
+            params={"auto_accept": True, "alias": alias},
+        )
+
+    async def connection(self, connection_id: str) -> Record:
+        return await self._request("GET", f"/connections/{connection_id}")
+
+    async def connections(self, *, invitation_msg_id: str | None = None) -> list[Record]:
+        result = await self._request(
+            "GET", "/connections", params={"invitation_msg_id": invitation_msg_id}
+        )
+        return result["results"]
+
+    # --- issue-credential v2, ld_proof (Aries RFC 0593) --------------------------------------
+    async def offer_credential(
+        self,
+        connection_id: str,
+        credential: Record,
+        options: Record,
+        *,
+        comment: str | None = None,
+    ) -> Record:
+        """Offer a JSON-LD credential; the record is kept after it is done (we track every exchange)."""
+        body = {
+            "connection_id": connection_id,
+            "comment": comment,
+            "auto_remove": False,
+            "filter": {"ld_proof": {"credential": credential, "options": options}},
+        }
+        return await self._request("POST", "/issue-credential-2.0/send-offer", json=body)
+
+    async def credential_exchange(self, cred_ex_id: str) -> Record:
+        return await self._request("GET", f"/issue-credential-2.0/records/{cred_ex_id}")
+
+    async def credential_exchanges(
+        self,
+        *,
+        connection_id: str | None = None,
+        thread_id: str | None = None,
+        state: str | None = None,
+    ) -> list[Record]:
+        result = await self._request(
+            "GET",
+            "/issue-credential-2.0/records",
+            params={"connection_id": connection_id, "thread_id": thread_id, "state": state},
+        )
+        return result["results"]
+
+    async def w3c_credentials(self, *, types: list[str] | None = None) -> list[Record]:
+        result = await self._request("POST", "/credentials/w3c", json={"types": types or []})
+        return result["results"]
+
+    # --- present-proof v2, DIF Presentation Exchange -----------------------------------------
+    async def request_presentation(
+        self,
+        connection_id: str | None,
+        presentation_definition: Record,
+        *,
+        challenge: str,
+        domain: str,
+        comment: str | None = None,
+    ) -> Record:
+        """Send a request on a connection, or (``connection_id=None``) create one for an OOB invitation."""
+        body: Record = {
+            "comment": comment,
+            "auto_verify": True,
+            "auto_remove": False,
+            "presentation_request": {
+                "dif": {
+                    "options": {"challenge": challenge, "domain": domain},
+                    "presentation_definition": presentation_definition,
+                }
+            },
+        }
+        if connection_id is None:
+            return await self._request("POST", "/present-proof-2.0/create-request", json=body)
+        body["connection_id"] = connection_id
+        return await self._request("POST", "/present-proof-2.0/send-request", json=body)
+
+    async def presentation_exchange(self, pres_ex_id: str) -> Record:
+        return await self._request("GET", f"/present-proof-2.0/records/{pres_ex_id}")
+
+    async def presentation_exchanges(
+        self, *, thread_id: str | None = None, state: str | None = None
+    ) -> list[Record]:
+        result = await self._request(
+            "GET", "/present-proof-2.0/records", params={"thread_id": thread_id, "state": state}
+        )
+        return result["results"]
+
+    # --- VC-API ---------------------------------------------------------------------------
+    async def sign_credential(self, credential: Record, options: Record | None = None) -> Record:
+        result = await self._request(
+            "POST", "/vc/credentials/issue", json={"credential": credential, "options": options or {}}
+        )
+        return result["verifiableCredential"]
+
+    async def verify_credential(self, credential: Record) -> Record:
+        """Signature, structure and proof purpose only (status, expiry and trust are ours to check)."""
+        return await self._request(
+            "POST", "/vc/credentials/verify", json={"verifiableCredential": credential}
+        )
+
+    async def verify_presentation(self, presentation: Record, options: Record) -> Record:
+        return await self._request(
+            "POST",
+            "/vc/presentations/verify",
+            json={"verifiablePresentation": presentation, "options": options},
+        )
+
+
+def _param(value: Any) -> Any:
+    return str(value).lower() if isinstance(value, bool) else value
+
+
+def _did_info(item: Record) -> DidInfo:
+    return DidInfo(
+        did=item["did"], verkey=item["verkey"], key_type=item["key_type"], method=item["method"]
+    )
+
+
+def _error_for(response: httpx.Response, method: str, path: str) -> AgentError:
+    status = response.status_code
+    message = _agent_message(response)
+    if status in (401, 403):
+        cls = AgentAuthError
+    elif status == 404:
+        cls = AgentNotFoundError
+    elif status in (400, 409, 422):
+        cls = AgentRejectedError
+    elif status >= 500:
+        cls = AgentServerError
+    else:
+        cls = AgentError
+    return cls(message, method=method, path=path, status=status)

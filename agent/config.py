@@ -1,0 +1,92 @@
+"""Launch configuration of an ACA-Py agent per role.
+
+Pure data in, argv out: the caller (the stack, a test) decides ports, directories and secrets.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["AgentRole", "AgentLaunch", "ROLE_FLAGS"]
+
+
+class AgentRole(enum.StrEnum):
+    ISSUER = "issuer"
+    """An institution: offers credentials; issues as soon as the wallet asks for what was offered."""
+    VERIFIER = "verifier"
+    """An employer: requests presentations; verifies them as they arrive."""
+    LEARNER = "learner"
+    """The learner-wallet stand-in for tests and the demo: accepts invitations, offers and requests itself,
+    as a person tapping "accept" on a phone would."""
+
+
+ROLE_FLAGS: dict[AgentRole, tuple[str, ...]] = {
+    AgentRole.ISSUER: ("--auto-accept-requests", "--auto-respond-credential-request"),
+    AgentRole.VERIFIER: ("--auto-accept-requests", "--auto-verify-presentation"),
+    AgentRole.LEARNER: (
+        "--auto-accept-invites",
+        "--auto-respond-credential-offer",
+        "--auto-store-credential",
+        "--auto-respond-presentation-request",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class AgentLaunch:
+    """Everything one agent process needs; ``argv`` and ``env`` are what it is started with."""
+
+    role: AgentRole
+    label: str
+    home: Path
+    """ACAPY_HOME: the askar SQLite wallet lives under it, so it survives restarts."""
+    admin_port: int
+    inbound_port: int
+    admin_api_key: str
+    wallet_key: str
+    """A raw askar key (base58, 32 bytes), so opening the wallet skips the slow key derivation."""
+    webhook_url: str | None = None
+    host: str = "127.0.0.1"
+    endpoint: str | None = None
+    """The DIDComm endpoint wallets are told to use; defaults to the inbound listener."""
+    log_level: str = "info"
+
+    @property
+    def admin_url(self) -> str:
+        return f"http://{self.host}:{self.admin_port}"
+
+    @property
+    def didcomm_endpoint(self) -> str:
+        return self.endpoint or f"http://{self.host}:{self.inbound_port}"
+
+    @property
+    def argv(self) -> list[str]:
+        args = [
+            sys.executable, "-m", "acapy_agent", "start",
+            "--label", self.label,
+            "--inbound-transport", "http", self.host, str(self.inbound_port),
+            "--outbound-transport", "http",
+            "--endpoint", self.didcomm_endpoint,
+            "--admin", "127.0.0.1", str(self.admin_port),
+            "--admin-api-key", self.admin_api_key,
+            "--wallet-type", "askar",
+            "--wallet-storage-type", "default",
+            "--wallet-name", self.role.value,
+            "--wallet-key", self.wallet_key,
+            "--wallet-key-derivation-method", "RAW",
+            "--auto-provision",
+            "--no-ledger",
+            "--plugin", "agent.plugin",
+            "--preserve-exchange-records",
+            "--log-level", self.log_level,
+            *ROLE_FLAGS[self.role],
+        ]  # fmt: skip
+        if self.webhook_url:
+            args += ["--webhook-url", self.webhook_url]
+        return args
+
+    def env(self, base: dict[str, str]) -> dict[str, str]:
+        return {**base, "ACAPY_HOME": str(self.home)}

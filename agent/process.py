@@ -1,0 +1,166 @@
+"""Child processes we own: started in their own process group, logged to a file, awaited until ready,
+and stopped with SIGTERM then SIGKILL so nothing is left behind.
+
+Used for the ACA-Py agents and, by the stack, for anvil and the controllers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import socket
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+
+__all__ = [
+    "ManagedProcess",
+    "ProcessError",
+    "ProcessDiedError",
+    "ProcessNotReadyError",
+    "free_port",
+]
+
+_PR_SET_PDEATHSIG = 1
+
+
+class ProcessError(Exception):
+    """A managed process failed; the message carries the tail of its log."""
+
+    def __init__(self, name: str, reason: str, log_tail: str):
+        self.name = name
+        self.reason = reason
+        self.log_tail = log_tail
+        super().__init__(f"{name}: {reason}\n--- last lines of its log ---\n{log_tail}")
+
+
+class ProcessDiedError(ProcessError):
+    """The process exited while we still needed it."""
+
+
+class ProcessNotReadyError(ProcessError):
+    """The process runs but did not become ready before the deadline."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port the kernel had free a moment ago (callers retry if someone takes it first)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if we die without stopping it (no orphans after a crash)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+class ManagedProcess:
+    """One child process, its log file and its lifecycle."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: Sequence[str],
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+    ):
+        self.name = name
+        self.argv = list(argv)
+        self.log_path = log_path
+        self.env = dict(env) if env is not None else None
+        self.cwd = cwd
+        self._proc: asyncio.subprocess.Process | None = None
+        self._stopping = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode if self._proc else None
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.returncode is None
+
+    async def start(self) -> None:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            log.write(f"=== {time.strftime('%Y-%m-%dT%H:%M:%S')} start: {self.argv}\n".encode())
+            self._proc = await asyncio.create_subprocess_exec(
+                *self.argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        self._stopping = False
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 64 * 1024))
+                text = log.read().decode(errors="replace")
+        except FileNotFoundError:
+            return "(no log file)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def death(self) -> ProcessDiedError | None:
+        """Why the process is gone, if it died without being asked to stop."""
+        if self._proc is None or self._proc.returncode is None or self._stopping:
+            return None
+        return ProcessDiedError(
+            self.name, f"exited with code {self._proc.returncode}", self.log_tail()
+        )
+
+    async def wait_ready(
+        self,
+        probe: Callable[[], Awaitable[bool]],
+        timeout: float,
+        interval: float = 0.1,
+    ) -> float:
+        """Poll ``probe`` until it says ready; returns the seconds it took. Fails early if the process dies."""
+        started = time.monotonic()
+        deadline = started + timeout
+        while True:
+            if (died := self.death()) is not None:
+                raise died
+            if await probe():
+                return time.monotonic() - started
+            if time.monotonic() >= deadline:
+                raise ProcessNotReadyError(
+                    self.name, f"not ready after {timeout:.0f} s", self.log_tail()
+                )
+            await asyncio.sleep(interval)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to the whole process group, then SIGKILL after ``grace`` seconds."""
+        if self._proc is None:
+            return
+        self._stopping = True
+        if self._proc.returncode is None:
+            self._signal_group(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self._proc.wait(), grace)
+            except TimeoutError:
+                self._signal_group(signal.SIGKILL)
+                await self._proc.wait()
+        # Stragglers in the group (a child that ignored the TERM) go too.
+        self._signal_group(signal.SIGKILL)
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        try:
+            os.killpg(self._proc.pid, sig)
+        except ProcessLookupError:
+            pass
