@@ -207,7 +207,15 @@ class AdminClient:
         *,
         comment: str | None = None,
     ) -> Record:
-        """Offer a JSON-LD credential; the record is kept after it is done (we track every exchange)."""
+        """Offer a JSON-LD credential; the record is kept after it is done (we track every exchange).
+
+        ACA-Py's holder refuses a credential carrying ``credentialStatus`` unless the offer's options
+        announced a status of the same type, so the options announce it here.
+        """
+        status = credential.get("credentialStatus")
+        if status and "credentialStatus" not in options:
+            first = status[0] if isinstance(status, list) else status
+            options = {**options, "credentialStatus": {"type": first["type"]}}
         body = {
             "connection_id": connection_id,
             "comment": comment,
@@ -234,7 +242,9 @@ class AdminClient:
         return result["results"]
 
     async def w3c_credentials(self, *, types: list[str] | None = None) -> list[Record]:
-        result = await self._request("POST", "/credentials/w3c", json={"types": types or []})
+        # An empty "types" list crashes ACA-Py 1.7's query builder (IndexError): send none instead.
+        query = {"types": types} if types else {}
+        result = await self._request("POST", "/credentials/w3c", json=query)
         return result["results"]
 
     # --- present-proof v2, DIF Presentation Exchange -----------------------------------------

@@ -106,6 +106,10 @@ class ManagedProcess:
             )
         self._stopping = False
 
+    async def wait(self) -> int:
+        """Until the process exits, however it ends; its return code."""
+        return await self._proc.wait()
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             with self.log_path.open("rb") as log:

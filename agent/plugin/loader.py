@@ -1,9 +1,11 @@
-"""A DocumentLoader that resolves DIDs as ACA-Py does and serves http(s) documents from our bundle only."""
+"""A DocumentLoader that resolves DIDs as ACA-Py does and serves http(s) documents from memory only:
+our bundle first (final W3C and 1EdTech copies), then the contexts ACA-Py ships (DID core, security v1/v2…)."""
 
 from acapy_agent.core.profile import Profile
+from acapy_agent.vc.ld_proofs.document_downloader import StaticCacheJsonLdDownloader
 from acapy_agent.vc.ld_proofs.document_loader import DocumentLoader
 
-from ..contexts import ContextBundle
+from ..contexts import ContextBundle, ContextNotBundledError
 
 
 class OfflineDocumentLoader(DocumentLoader):
@@ -12,6 +14,15 @@ class OfflineDocumentLoader(DocumentLoader):
     def __init__(self, profile: Profile, contexts: ContextBundle):
         super().__init__(profile)
         self.contexts = contexts
+        self.shipped_with_acapy = StaticCacheJsonLdDownloader().cache
+
+    @property
+    def urls(self) -> list[str]:
+        return sorted({*self.contexts.urls, *self.shipped_with_acapy})
 
     def _load_http_document(self, url: str, options: dict):
-        return self.contexts.remote_document(url)
+        if url in self.contexts.documents:
+            return self.contexts.remote_document(url)
+        if url in self.shipped_with_acapy:
+            return self.shipped_with_acapy[url]
+        raise ContextNotBundledError(url)

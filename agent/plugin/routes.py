@@ -7,18 +7,18 @@ from acapy_agent.admin.request_context import AdminRequestContext
 from acapy_agent.vc.ld_proofs.document_loader import DocumentLoader
 from pyld.jsonld import JsonLdError
 
-from ..contexts import ContextNotBundledError, bundle
+from ..contexts import ContextNotBundledError
 from .loader import OfflineDocumentLoader
 
 
-@docs(tags=["mcred"], summary="Bundled JSON-LD contexts; 503 until the offline loader is bound")
+@docs(tags=["mcred"], summary="JSON-LD contexts served offline; 503 until the offline loader is bound")
 @tenant_authentication
 async def contexts_route(request: web.BaseRequest):
     context: AdminRequestContext = request["context"]
-    bound = isinstance(context.profile.inject_or(DocumentLoader), OfflineDocumentLoader)
-    return web.json_response(
-        {"offline_loader": bound, "contexts": bundle().urls}, status=200 if bound else 503
-    )
+    loader = context.profile.inject_or(DocumentLoader)
+    if not isinstance(loader, OfflineDocumentLoader):
+        return web.json_response({"offline_loader": False, "contexts": []}, status=503)
+    return web.json_response({"offline_loader": True, "contexts": loader.urls})
 
 
 def _innermost_message(err: BaseException) -> str:

@@ -1,0 +1,63 @@
+"""Shared fixtures: real agents are started once per session and shared where isolation allows."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from agent.config import AgentRole
+from agent.supervisor import AgentSupervisor, RunningAgent
+from tests.support.netguard import NetworkGuard
+from tests.support.webhooks import WebhookCollector
+
+
+@pytest.fixture(scope="session")
+async def network_guard() -> AsyncIterator[NetworkGuard]:
+    guard = NetworkGuard()
+    await guard.start()
+    yield guard
+    await guard.stop()
+
+
+@pytest.fixture(scope="session")
+async def webhooks() -> AsyncIterator[WebhookCollector]:
+    collector = WebhookCollector()
+    await collector.start()
+    yield collector
+    await collector.stop()
+
+
+@pytest.fixture(scope="session")
+async def supervisor(
+    tmp_path_factory: pytest.TempPathFactory, network_guard: NetworkGuard
+) -> AsyncIterator[AgentSupervisor]:
+    """Agents whose every network access outside loopback is recorded by ``network_guard``."""
+    sup = AgentSupervisor(
+        Path(tmp_path_factory.mktemp("agents")), env={**os.environ, **network_guard.env}
+    )
+    yield sup
+    await sup.stop_all()
+
+
+@pytest.fixture(scope="session")
+async def agents(
+    supervisor: AgentSupervisor, webhooks: WebhookCollector
+) -> dict[str, RunningAgent]:
+    """An institution's agent and a learner's wallet stand-in, started side by side."""
+    issuer, learner = await asyncio.gather(
+        supervisor.start(AgentRole.ISSUER, webhook_url=webhooks.url("issuer")),
+        supervisor.start(AgentRole.LEARNER, webhook_url=webhooks.url("learner")),
+    )
+    return {"issuer": issuer, "learner": learner}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tiers by folder, so ``-m "not e2e"`` or ``tests/unit`` select the fast ones."""
+    for item in items:
+        tier = Path(str(item.path)).parent.name
+        if tier in ("integration", "e2e"):
+            item.add_marker(getattr(pytest.mark, tier))

@@ -1,0 +1,54 @@
+"""A dead agent surfaces as a clear error carrying its log tail, never as a hang."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from agent.config import AgentRole
+from agent.errors import AgentUnavailableError
+from agent.process import ProcessDiedError
+from agent.supervisor import AgentSupervisor
+from tests.support.webhooks import WebhookCollector
+
+
+async def test_killed_agent_is_reported_with_its_log(
+    supervisor: AgentSupervisor, webhooks: WebhookCollector
+) -> None:
+    doomed = await supervisor.start(AgentRole.VERIFIER, name="doomed", webhook_url=webhooks.url("doomed"))
+    try:
+        os.kill(doomed.process.pid, signal.SIGKILL)
+        await doomed.process.wait()
+
+        with pytest.raises(AgentUnavailableError) as caught:
+            await doomed.client.create_did_key()
+        message = str(caught.value)
+        assert "agent doomed: exited with code -9" in message
+        assert "last lines of its log" in message
+        assert "Listening..." in message  # a real line of the agent's log
+
+        with pytest.raises(ProcessDiedError) as died:
+            await webhooks.wait_for("doomed", "connections", lambda p: True, timeout=60, watch=[doomed.process])
+        assert "exited with code -9" in str(died.value)
+    finally:
+        await supervisor.stop("doomed")
+
+
+async def test_agent_that_dies_while_starting_is_reported_at_once(supervisor: AgentSupervisor) -> None:
+    home = supervisor.data_dir / "badkey"
+    home.mkdir()
+    (home / "wallet.key").write_text("not-a-raw-askar-key")
+    with pytest.raises(ProcessDiedError) as caught:
+        await supervisor.start(AgentRole.VERIFIER, name="badkey")
+    assert "agent badkey: exited with code" in str(caught.value)
+    assert "last lines of its log" in str(caught.value)
+    assert "badkey" not in supervisor.agents
+
+
+async def test_wallet_without_its_key_is_refused(supervisor: AgentSupervisor) -> None:
+    """A wallet whose key file was lost is not silently replaced by a new empty one."""
+    (supervisor.data_dir / "keyless" / "wallet").mkdir(parents=True)
+    with pytest.raises(FileNotFoundError, match="wallet.key"):
+        await supervisor.start(AgentRole.VERIFIER, name="keyless")

@@ -1,0 +1,130 @@
+"""Two real agents connect over DIDComm and issue Open Badges 3.0 credentials with offline contexts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import pytest
+
+from agent.contexts import bundle
+from agent.errors import AgentRejectedError
+from agent.supervisor import RunningAgent
+from tests.support.credentials import PROFILES, wallet_profile
+from tests.support.netguard import NetworkGuard
+from tests.support.webhooks import WebhookCollector
+
+TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+async def connection(agents: dict[str, RunningAgent], webhooks: WebhookCollector) -> dict[str, str]:
+    """Issuer invites (OOB, didexchange 1.1), the learner accepts; both sides end active."""
+    issuer, learner = agents["issuer"], agents["learner"]
+    invitation = await issuer.client.create_invitation(alias="learner")
+    assert "https://didcomm.org/didexchange/1.1" in invitation.message["handshake_protocols"]
+    oob = await learner.client.receive_invitation(invitation.message)
+    watch = [issuer.process, learner.process]
+    issuer_conn = await webhooks.wait_for(
+        "issuer", "connections",
+        lambda p: p.get("invitation_msg_id") == invitation.invitation_msg_id
+        and p.get("state") == "active",
+        timeout=TIMEOUT, watch=watch,
+    )  # fmt: skip
+    learner_conn = await webhooks.wait_for(
+        "learner", "connections",
+        lambda p: p.get("connection_id") == oob["connection_id"] and p.get("state") == "active",
+        timeout=TIMEOUT, watch=watch,
+    )  # fmt: skip
+    return {"issuer": issuer_conn["connection_id"], "learner": learner_conn["connection_id"]}
+
+
+@pytest.fixture(scope="module")
+async def issuer_did(agents: dict[str, RunningAgent]) -> str:
+    return (await agents["issuer"].client.create_did_key()).did
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+async def test_issue_ob3_credential_over_didcomm_offline(
+    profile: str,
+    agents: dict[str, RunningAgent],
+    connection: dict[str, str],
+    issuer_did: str,
+    webhooks: WebhookCollector,
+    network_guard: NetworkGuard,
+) -> None:
+    issuer, learner = agents["issuer"], agents["learner"]
+    build, proof_type = PROFILES[profile]
+    holder_did = (await learner.client.create_did_key()).did
+    credential = build(issuer_did, holder_did)
+
+    offer = await issuer.client.offer_credential(
+        connection["issuer"],
+        credential,
+        {"proofType": proof_type, "proofPurpose": "assertionMethod"},
+    )
+    watch = [issuer.process, learner.process]
+    done = await webhooks.wait_for(
+        "issuer", "issue_credential_v2_0",
+        lambda p: p.get("cred_ex_id") == offer["cred_ex_id"] and p.get("state") in ("done", "abandoned"),
+        timeout=TIMEOUT, watch=watch,
+    )  # fmt: skip
+    assert done["state"] == "done", done.get("error_msg")
+    await webhooks.wait_for(
+        "learner", "issue_credential_v2_0",
+        lambda p: p.get("thread_id") == offer["thread_id"] and p.get("state") == "done",
+        timeout=TIMEOUT, watch=watch,
+    )  # fmt: skip
+
+    stored = [
+        c["cred_value"]
+        for c in await learner.client.w3c_credentials()
+        if c["cred_value"].get("id") == credential["id"]
+    ]
+    assert len(stored) == 1
+    vc = stored[0]
+    assert vc["proof"]["type"] == proof_type
+    assert vc["credentialSubject"]["achievement"]["assessmentType"] == "practical exam"
+    assert (await issuer.client.verify_credential(vc))["verified"] is True
+
+    tampered = {**vc, "name": "Something else"}
+    assert (await issuer.client.verify_credential(tampered))["verified"] is False
+
+    assert network_guard.requests == [], "an agent tried to fetch from the network"
+
+
+async def test_unknown_context_fails_naming_it(
+    agents: dict[str, RunningAgent], issuer_did: str, network_guard: NetworkGuard
+) -> None:
+    unknown = "https://contexts.example.org/not-bundled/v1"
+    credential = wallet_profile(issuer_did, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    credential["@context"].append(unknown)
+    with pytest.raises(AgentRejectedError) as caught:
+        await agents["issuer"].client.sign_credential(credential, {"proofType": "Ed25519Signature2018"})
+    assert caught.value.status == 400
+    assert unknown in str(caught.value)
+    assert "not bundled" in str(caught.value)
+    assert network_guard.requests == []
+
+
+async def test_agents_serve_the_whole_bundle(agents: dict[str, RunningAgent]) -> None:
+    served = await agents["learner"].client.bundled_contexts()
+    assert set(bundle().urls) <= set(served)
+    assert "https://www.w3.org/ns/did/v1" in served  # ACA-Py's own copies stay available
+
+
+async def test_network_guard_sees_a_fetch(network_guard: NetworkGuard) -> None:
+    """The guard the tests above rely on does catch what ACA-Py's HTTP loader (requests) would do."""
+    before = len(network_guard.requests)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c",
+        "import requests\n"
+        "try: requests.get('https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.9.json', timeout=5)\n"
+        "except requests.RequestException: pass",
+        env={**os.environ, **network_guard.env},
+    )  # fmt: skip
+    assert await asyncio.wait_for(proc.wait(), 30) == 0
+    seen = network_guard.requests[before:]
+    assert seen and "purl.imsglobal.org" in seen[0]
+    del network_guard.requests[before:]
