@@ -17,6 +17,8 @@ from pathlib import Path
 
 __all__ = [
     "ManagedProcess",
+    "pid_alive",
+    "rss_bytes",
     "ProcessError",
     "ProcessDiedError",
     "ProcessNotReadyError",
@@ -49,6 +51,27 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
+
+
+def pid_alive(pid: int) -> bool:
+    """True while a process with this pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def rss_bytes(pid: int) -> int | None:
+    """Resident memory of a process (Linux /proc), or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except FileNotFoundError:
+        return None
+    return None
 
 
 def _die_with_parent() -> None:

@@ -1,0 +1,81 @@
+"""The skeleton both controllers are built on: lifespan-owned agent client, problem+json, /health,
+and the endpoint the controller's agent posts its webhooks to."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from agent.client import AdminClient
+
+from .problems import install_problem_handlers
+from .settings import ControllerSettings
+
+__all__ = ["AgentDep", "create_controller_app"]
+
+log = logging.getLogger(__name__)
+
+
+def get_agent(request: Request) -> AdminClient:
+    return request.app.state.agent
+
+
+AgentDep = Annotated[AdminClient, Depends(get_agent)]
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/health", operation_id="health-get")
+async def health(request: Request, agent: AgentDep) -> JSONResponse:
+    """200 when the controller and its agent can take work, 503 (with what is missing) otherwise."""
+    ready = await agent.is_ready()
+    body = {
+        "status": "ok" if ready else "degraded",
+        "service": request.app.title,
+        "version": request.app.version,
+        "agent": {"ready": ready},
+    }
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+webhook_router = APIRouter(tags=["webhooks"], include_in_schema=False)
+
+
+@webhook_router.post("/webhooks/topic/{topic}/")
+async def webhook(topic: str, payload: dict[str, Any]) -> dict[str, str]:
+    """Events from our own agent (``--webhook-url``); protocol handlers subscribe as they arrive."""
+    log.debug("webhook %s: %s", topic, payload.get("state"))
+    return {"status": "received"}
+
+
+def create_controller_app(
+    settings: ControllerSettings,
+    *,
+    title: str,
+    description: str,
+    version: str,
+    routers: list[APIRouter],
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings = settings
+        app.state.agent = AdminClient(
+            settings.agent_admin_url,
+            settings.agent_admin_api_key.get_secret_value(),
+            timeout=settings.agent_timeout,
+        )
+        try:
+            yield
+        finally:
+            await app.state.agent.aclose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    install_problem_handlers(app)
+    for router in [health_router, webhook_router, *routers]:
+        app.include_router(router)
+    return app

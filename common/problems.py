@@ -1,0 +1,95 @@
+"""RFC 9457 problem details: every error a controller returns is ``application/problem+json``
+naming the field and the reason; the agent's internals stay in our logs ("specific to us, vague to them")."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from agent.errors import AgentError, AgentUnavailableError
+
+__all__ = ["Problem", "PROBLEM_BASE", "install_problem_handlers", "problem_response"]
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://w3id.org/mcred/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """A typed error a service raises; routes never build responses for errors themselves."""
+
+    status: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+def problem_response(
+    status: int, slug: str, title: str, detail: str, instance: str, errors: list | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": instance,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _field(loc: tuple | list) -> str:
+    """``("body", "learner", "email")`` → ``learner.email``: the path as the client wrote it."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or str(loc[0] if loc else "request")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.errors
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"field": _field(e["loc"]), "reason": e["msg"]} for e in exc.errors()]
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem_response(
+            422, "validation-error", "The request is not valid", detail, request.url.path, errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
+            exc.status_code, "http-error"
+        )
+        return problem_response(
+            exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path
+        )
+
+    @app.exception_handler(AgentError)
+    async def _agent(request: Request, exc: AgentError) -> JSONResponse:
+        log.error("agent call failed: %s", exc)
+        if isinstance(exc, AgentUnavailableError):
+            return problem_response(
+                503, "agent-unavailable", "The credential agent is unavailable",
+                "The service's credential agent is not reachable; try again shortly.",
+                request.url.path,
+            )  # fmt: skip
+        return problem_response(
+            502, "agent-error", "The credential agent failed",
+            "The service's credential agent could not complete the request.",
+            request.url.path,
+        )  # fmt: skip

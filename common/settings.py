@@ -1,0 +1,18 @@
+"""Settings both controllers share; each controller subclasses with its own env prefix and defaults."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ControllerSettings(BaseSettings):
+    """Read once at start-up (env vars, then an optional ``.env``) and injected; secrets have no default."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    agent_admin_url: str
+    """Admin API of the ACA-Py agent this controller drives (loopback only)."""
+    agent_admin_api_key: SecretStr
+    agent_timeout: float = 30.0
+    """Seconds to wait for one admin API call."""

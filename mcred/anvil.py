@@ -1,0 +1,49 @@
+"""The local EVM node (anvil from the pinned ``@foundry-rs/anvil`` npm package)."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import httpx
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+_PLATFORMS = {
+    ("Linux", "x86_64"): "linux-amd64",
+    ("Linux", "aarch64"): "linux-arm64",
+    ("Darwin", "x86_64"): "darwin-amd64",
+    ("Darwin", "arm64"): "darwin-arm64",
+}
+
+
+def anvil_binary(root: Path = PROJECT_ROOT) -> Path:
+    key = (platform.system(), platform.machine())
+    if key not in _PLATFORMS:
+        raise FileNotFoundError(f"no anvil build for {key[0]} {key[1]} in @foundry-rs/anvil")
+    path = root / "node_modules" / "@foundry-rs" / f"anvil-{_PLATFORMS[key]}" / "bin" / "anvil"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run 'make bootstrap' (installs package-lock.json)")
+    return path
+
+
+def anvil_argv(binary: Path, host: str, port: int, chain_id: int, state_file: Path) -> list[str]:
+    """``--state`` loads the chain from the file at start and writes it back at exit."""
+    return [
+        str(binary),
+        "--host", host,
+        "--port", str(port),
+        "--chain-id", str(chain_id),
+        "--state", str(state_file),
+    ]  # fmt: skip
+
+
+async def chain_id(http: httpx.AsyncClient, rpc_url: str) -> int | None:
+    """The node's chain id, or None while it does not answer."""
+    try:
+        response = await http.post(
+            rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+        )
+        return int(response.json()["result"], 16)
+    except (httpx.HTTPError, ValueError, KeyError):
+        return None

@@ -1,0 +1,148 @@
+"""``mcred``: run the stack (up / down / status) and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from typing import Annotated
+
+import typer
+
+from agent.process import pid_alive
+
+from .demo import run_demo
+from .settings import StackSettings
+from .stack import ComponentInfo, Stack, StackError, probe_state, read_state, stop_recorded_stack
+
+app = typer.Typer(help="Microcredentials trust layer: run the local stack and the demo.", no_args_is_help=True)
+
+
+def _say(text: str) -> None:
+    typer.echo(text)
+
+
+def _print_components(components: dict[str, ComponentInfo]) -> None:
+    for c in components.values():
+        _say(f"  {c.name:<16} {c.url:<28} ready in {c.startup_seconds:5.2f} s   pid {c.pid}")
+
+
+async def _wait_for_stop_signal(stack: Stack) -> str:
+    """Until Ctrl-C / SIGTERM ('mcred down') or a component dies on its own."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    stop_task = asyncio.create_task(stop.wait())
+    death_task = asyncio.create_task(stack.wait_for_death())
+    done, pending = await asyncio.wait({stop_task, death_task}, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    if death_task in done:
+        return f"stopping: {death_task.result()}"
+    return "stopping"
+
+
+async def _up() -> int:
+    stack = Stack(StackSettings())
+    started = time.monotonic()
+    _say(f"Starting the stack from {stack.data_dir} ...")
+    try:
+        components = await _interruptible(stack.up())
+    except StackError as err:
+        _say(f"mcred: {err}")
+        return 1
+    if components is None:
+        return 130
+    _say(f"Up in {time.monotonic() - started:.1f} s:")
+    _print_components(components)
+    _say(f"  API docs: {components['issuer'].url}/docs and {components['verifier'].url}/docs")
+    _say("Ctrl-C or 'mcred down' stops everything.")
+    reason = await _wait_for_stop_signal(stack)
+    _say(reason)
+    await stack.down()
+    _say("Stopped.")
+    return 0 if reason == "stopping" else 1
+
+
+async def _interruptible(coro):
+    """Run ``coro``; Ctrl-C / SIGTERM while it runs cancels it (its cleanup stops what it started)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(coro)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        return None
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+@app.command()
+def up() -> None:
+    """Start the local chain, the agents and the controllers; print their URLs; run until stopped."""
+    raise typer.Exit(asyncio.run(_up()))
+
+
+@app.command()
+def down() -> None:
+    """Stop a stack started by 'mcred up' from the same data directory."""
+    settings = StackSettings()
+    state = read_state(settings.data_dir.resolve())
+    if state is None:
+        _say("mcred: no stack is recorded as running here")
+        return
+    forced = stop_recorded_stack(state)
+    if forced:
+        _say(f"Stopped; had to kill what was left of: {', '.join(forced)}")
+    else:
+        _say("Stopped.")
+    (settings.data_dir.resolve() / "stack.json").unlink(missing_ok=True)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of a table")] = False,
+) -> None:
+    """What runs now: each component, whether it answers, and its memory. Exit 1 unless all answer."""
+    state = read_state(StackSettings().data_dir.resolve())
+    if state is None or not pid_alive(state["pid"]):
+        if as_json:
+            typer.echo(json.dumps({"running": False, "components": []}))
+        else:
+            _say("Not running.")
+        raise typer.Exit(1)
+    rows = asyncio.run(probe_state(state))
+    healthy = all(r["answering"] for r in rows)
+    if as_json:
+        typer.echo(json.dumps({"running": True, "healthy": healthy, "components": rows}))
+    else:
+        _say(f"Running since {state['started']} (mcred up, pid {state['pid']}):")
+        for r in rows:
+            rss = f"{r['rss_bytes'] / 2**20:6.1f} MB" if r["rss_bytes"] else "     -   "
+            mark = "up  " if r["answering"] else "DOWN"
+            _say(f"  {mark} {r['name']:<16} {r['url']:<28} {rss}  pid {r['pid']}")
+    raise typer.Exit(0 if healthy else 1)
+
+
+@app.command()
+def demo(
+    keep: Annotated[bool, typer.Option("--keep", help="Leave the stack running at the end")] = False,
+) -> None:
+    """The main job on the embedded defaults: bring the stack up, show it works, bring it down."""
+    raise typer.Exit(asyncio.run(_demo(keep)))
+
+
+async def _demo(keep: bool) -> int:
+    summary, kept = await run_demo(StackSettings(), keep=keep, say=_say)
+    sys.stdout.write(json.dumps(summary) + "\n")
+    sys.stdout.flush()
+    passed = all(s["status"] == "passed" for s in summary["steps"])
+    if kept is not None:
+        _say(await _wait_for_stop_signal(kept))
+        await kept.down()
+    return 0 if passed else 1

@@ -1,0 +1,20 @@
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class StackSettings(BaseSettings):
+    """The embedded default stack; env vars ``MCRED_*``. A port of 0 means "any free port"."""
+
+    model_config = SettingsConfigDict(env_prefix="MCRED_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    """Wallets, chain state, logs and the running stack's state file."""
+    host: str = "127.0.0.1"
+    chain_port: int = 8545
+    chain_id: int = 31337
+    issuer_port: int = 8001
+    verifier_port: int = 8002
+    anvil_bin: Path | None = None
+    """Defaults to the binary the pinned npm package installed under node_modules/."""
+    ready_timeout: float = 60.0

@@ -1,0 +1,243 @@
+"""The embedded default stack on one machine: anvil, three ACA-Py agents and both controllers.
+
+Started in dependency order (chain and agents side by side, then the controllers that drive the agents),
+stopped in reverse; a state file lets ``mcred status`` and ``mcred down`` find a stack started elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+from agent.config import AgentRole
+from agent.process import ManagedProcess, ProcessError, free_port, pid_alive, rss_bytes
+from agent.supervisor import AgentSupervisor
+
+from .anvil import anvil_argv, anvil_binary, chain_id
+from .settings import StackSettings
+
+__all__ = ["Stack", "StackError", "ComponentInfo", "read_state", "probe_state", "stop_recorded_stack"]
+
+STATE_FILE = "stack.json"
+
+
+class StackError(Exception):
+    """The stack cannot do what was asked (already running, not running, a component failed)."""
+
+
+@dataclass
+class ComponentInfo:
+    name: str
+    kind: str
+    """chain, agent or controller: decides how ``probe_state`` checks it."""
+    url: str
+    pid: int
+    log: str
+    startup_seconds: float
+
+
+class Stack:
+    def __init__(self, settings: StackSettings):
+        self.settings = settings
+        self.data_dir = settings.data_dir.resolve()
+        self.agents = AgentSupervisor(self.data_dir / "agents", ready_timeout=settings.ready_timeout)
+        self.components: dict[str, ComponentInfo] = {}
+        self._processes: dict[str, ManagedProcess] = {}
+        self._http = httpx.AsyncClient(timeout=5)
+
+    @property
+    def state_path(self) -> Path:
+        return self.data_dir / STATE_FILE
+
+    async def up(self) -> dict[str, ComponentInfo]:
+        """Start everything and return once every component answers; on failure nothing is left running."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        running = read_state(self.data_dir)
+        if running and pid_alive(running["pid"]):
+            raise StackError(
+                f"a stack is already running from {self.data_dir} (pid {running['pid']}): "
+                "'mcred down' stops it"
+            )
+        s = self.settings
+        issuer_port = s.issuer_port or free_port()
+        verifier_port = s.verifier_port or free_port()
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._start_chain())
+                for role, webhook in (
+                    (AgentRole.ISSUER, f"http://{s.host}:{issuer_port}/webhooks"),
+                    (AgentRole.VERIFIER, f"http://{s.host}:{verifier_port}/webhooks"),
+                    (AgentRole.LEARNER, None),
+                ):
+                    group.create_task(self._start_agent(role, webhook))
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._start_controller("issuer", issuer_port))
+                group.create_task(self._start_controller("verifier", verifier_port))
+        except BaseExceptionGroup as group_error:
+            await self.down()
+            first = group_error.exceptions[0]
+            if isinstance(first, ProcessError | OSError):
+                raise StackError(str(first)) from first
+            raise first from None
+        except BaseException:
+            await self.down()
+            raise
+        self._write_state()
+        return self.components
+
+    async def down(self) -> None:
+        """Controllers first, then agents, then the chain: each stops before what it depends on."""
+        for kind in ("controller", "agent", "chain"):
+            names = [n for n, c in self.components.items() if c.kind == kind]
+            if kind == "agent":
+                await self.agents.stop_all()
+            else:
+                await asyncio.gather(*(self._processes[n].stop() for n in names))
+            for name in names:
+                self.components.pop(name)
+                self._processes.pop(name, None)
+        self.state_path.unlink(missing_ok=True)
+        await self._http.aclose()
+
+    async def wait_for_death(self) -> ProcessError:
+        """Until some component exits on its own; returns why (with its log tail)."""
+        waits = {asyncio.create_task(p.wait()): p for p in self._processes.values()}
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waits:
+                task.cancel()
+        died = waits[done.pop()].death()
+        return died or ProcessError("stack", "a component stopped", "")
+
+    # --- components ---------------------------------------------------------------------------
+    async def _start_chain(self) -> None:
+        s = self.settings
+        port = s.chain_port or free_port()
+        chain_dir = self.data_dir / "chain"
+        chain_dir.mkdir(parents=True, exist_ok=True)
+        binary = s.anvil_bin or anvil_binary()
+        url = f"http://{s.host}:{port}"
+        argv = anvil_argv(binary, s.host, port, s.chain_id, chain_dir / "anvil-state.json")
+
+        async def ready() -> bool:
+            return await chain_id(self._http, url) == s.chain_id
+
+        await self._start_process("chain", "chain", url, argv, chain_dir / "anvil.log", ready)
+
+    async def _start_agent(self, role: AgentRole, webhook_url: str | None) -> None:
+        agent = await self.agents.start(role, webhook_url=webhook_url)
+        name = f"{role.value}-agent"
+        self._processes[name] = agent.process
+        self.components[name] = ComponentInfo(
+            name, "agent", agent.admin_url, agent.process.pid,
+            str(agent.process.log_path), round(agent.startup_seconds, 2),
+        )  # fmt: skip
+
+    async def _start_controller(self, name: str, port: int) -> None:
+        s = self.settings
+        agent = self.agents.agents[name].launch
+        prefix = f"MCRED_{name.upper()}_"
+        env = {
+            **os.environ,
+            prefix + "AGENT_ADMIN_URL": agent.admin_url,
+            prefix + "AGENT_ADMIN_API_KEY": agent.admin_api_key,
+        }
+        argv = [
+            sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",
+            "--host", s.host, "--port", str(port),
+        ]  # fmt: skip
+        url = f"http://{s.host}:{port}"
+
+        async def ready() -> bool:
+            try:
+                return (await self._http.get(f"{url}/health")).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        log = self.data_dir / name / "controller.log"
+        await self._start_process(name, "controller", url, argv, log, ready, env)
+
+    async def _start_process(
+        self,
+        name: str,
+        kind: str,
+        url: str,
+        argv: list[str],
+        log: Path,
+        ready: Callable[[], Awaitable[bool]],
+        env: dict[str, str] | None = None,
+    ) -> None:
+        process = ManagedProcess(name, argv, log, env=env)
+        await process.start()
+        self._processes[name] = process
+        self.components[name] = ComponentInfo(name, kind, url, process.pid, str(log), 0.0)
+        seconds = await process.wait_ready(ready, self.settings.ready_timeout)
+        self.components[name].startup_seconds = round(seconds, 2)
+
+    def _write_state(self) -> None:
+        state = {
+            "pid": os.getpid(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "components": {n: asdict(c) for n, c in self.components.items()},
+        }
+        self.state_path.write_text(json.dumps(state, indent=2))
+
+
+def read_state(data_dir: Path) -> dict | None:
+    try:
+        return json.loads((data_dir / STATE_FILE).read_text())
+    except FileNotFoundError:
+        return None
+
+
+async def probe_state(state: dict) -> list[dict]:
+    """What runs now, per component of a recorded stack: alive, answering, and its memory."""
+    rows = []
+    async with httpx.AsyncClient(timeout=3) as http:
+        for info in state["components"].values():
+            alive = pid_alive(info["pid"])
+            answering = alive and await _answers(http, info)
+            rss = rss_bytes(info["pid"]) if alive else None
+            rows.append({**info, "alive": alive, "answering": answering, "rss_bytes": rss})
+    return rows
+
+
+async def _answers(http: httpx.AsyncClient, info: dict) -> bool:
+    if info["kind"] == "chain":
+        return await chain_id(http, info["url"]) is not None
+    path = "/status/ready" if info["kind"] == "agent" else "/health"
+    try:
+        return (await http.get(info["url"] + path)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def stop_recorded_stack(state: dict, timeout: float = 30.0) -> list[str]:
+    """Ask the ``mcred up`` process to stop (SIGTERM) and wait for it; force what it left behind.
+
+    Returns the names of components that had to be killed.
+    """
+    deadline = time.monotonic() + timeout
+    if pid_alive(state["pid"]):
+        os.kill(state["pid"], signal.SIGTERM)
+        while pid_alive(state["pid"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    forced = []
+    for info in state["components"].values():
+        if pid_alive(info["pid"]):
+            forced.append(info["name"])
+            try:
+                os.killpg(info["pid"], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return forced
