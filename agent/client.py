@@ -193,9 +193,7 @@ class AdminClient:
         return await self._request("GET", f"/connections/{connection_id}")
 
     async def connections(self, *, invitation_msg_id: str | None = None) -> list[Record]:
-        result = await self._request(
-            "GET", "/connections", params={"invitation_msg_id": invitation_msg_id}
-        )
+        result = await self._request("GET", "/connections", params={"invitation_msg_id": invitation_msg_id})
         return result["results"]
 
     # --- issue-credential v2, ld_proof (Aries RFC 0593) --------------------------------------
@@ -288,7 +286,9 @@ class AdminClient:
     # --- VC-API ---------------------------------------------------------------------------
     async def sign_credential(self, credential: Record, options: Record | None = None) -> Record:
         result = await self._request(
-            "POST", "/vc/credentials/issue", json={"credential": credential, "options": options or {}}
+            "POST",
+            "/vc/credentials/issue",
+            json={"credential": credential, "options": options or {}},
         )
         return result["verifiableCredential"]
 
@@ -311,9 +311,7 @@ def _param(value: Any) -> Any:
 
 
 def _did_info(item: Record) -> DidInfo:
-    return DidInfo(
-        did=item["did"], verkey=item["verkey"], key_type=item["key_type"], method=item["method"]
-    )
+    return DidInfo(did=item["did"], verkey=item["verkey"], key_type=item["key_type"], method=item["method"])
 
 
 def _error_for(response: httpx.Response, method: str, path: str) -> AgentError:

@@ -147,9 +147,7 @@ class ManagedProcess:
         """Why the process is gone, if it died without being asked to stop."""
         if self._proc is None or self._proc.returncode is None or self._stopping:
             return None
-        return ProcessDiedError(
-            self.name, f"exited with code {self._proc.returncode}", self.log_tail()
-        )
+        return ProcessDiedError(self.name, f"exited with code {self._proc.returncode}", self.log_tail())
 
     async def wait_ready(
         self,
@@ -157,7 +155,7 @@ class ManagedProcess:
         timeout: float,
         interval: float = 0.1,
     ) -> float:
-        """Poll ``probe`` until it says ready; returns the seconds it took. Fails early if the process dies."""
+        """Poll ``probe`` until it says ready; returns the seconds it took. Fails early on death."""
         started = time.monotonic()
         deadline = started + timeout
         while True:
@@ -166,9 +164,7 @@ class ManagedProcess:
             if await probe():
                 return time.monotonic() - started
             if time.monotonic() >= deadline:
-                raise ProcessNotReadyError(
-                    self.name, f"not ready after {timeout:.0f} s", self.log_tail()
-                )
+                raise ProcessNotReadyError(self.name, f"not ready after {timeout:.0f} s", self.log_tail())
             await asyncio.sleep(interval)
 
     async def stop(self, grace: float = 10.0) -> None:

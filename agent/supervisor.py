@@ -105,9 +105,7 @@ class AgentSupervisor:
             wallet_key=wallet_key(home),
             webhook_url=webhook_url,
         )
-        process = ManagedProcess(
-            f"agent {name}", launch.argv, home / "agent.log", env=launch.env(self.env)
-        )
+        process = ManagedProcess(f"agent {name}", launch.argv, home / "agent.log", env=launch.env(self.env))
         client = AdminClient(
             launch.admin_url,
             launch.admin_api_key,

@@ -58,9 +58,7 @@ def _field(loc: tuple | list) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.errors
-        )
+        return problem_response(exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.errors)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -75,9 +73,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized"}.get(
             exc.status_code, "http-error"
         )
-        return problem_response(
-            exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path
-        )
+        return problem_response(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
 
     @app.exception_handler(AgentError)
     async def _agent(request: Request, exc: AgentError) -> JSONResponse:

@@ -17,7 +17,9 @@ from .demo import run_demo
 from .settings import StackSettings
 from .stack import ComponentInfo, Stack, StackError, probe_state, read_state, stop_recorded_stack
 
-app = typer.Typer(help="Microcredentials trust layer: run the local stack and the demo.", no_args_is_help=True)
+app = typer.Typer(
+    help="Microcredentials trust layer: run the local stack and the demo.", no_args_is_help=True
+)
 
 
 def _say(text: str) -> None:

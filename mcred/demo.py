@@ -22,9 +22,7 @@ class DemoStepFailed(Exception):
     """A step's check did not hold; the message says what was expected and what happened."""
 
 
-async def run_demo(
-    settings: StackSettings, *, keep: bool, say: Say
-) -> tuple[dict[str, Any], Stack | None]:
+async def run_demo(settings: StackSettings, *, keep: bool, say: Say) -> tuple[dict[str, Any], Stack | None]:
     """The summary, and with ``keep`` the stack still running (the caller stops it)."""
     stack = Stack(settings)
     steps: list[dict[str, Any]] = []
@@ -41,7 +39,12 @@ async def run_demo(
             say("".join(traceback.format_exception_only(err)).strip())
             status = "failed"
         steps.append(
-            {"name": name, "status": status, "seconds": round(time.monotonic() - started, 2), **details}
+            {
+                "name": name,
+                "status": status,
+                "seconds": round(time.monotonic() - started, 2),
+                **details,
+            }
         )
         say(f"   -> {status}")
         return status == "passed"

@@ -25,7 +25,14 @@ from agent.supervisor import AgentSupervisor
 from .anvil import anvil_argv, anvil_binary, chain_id
 from .settings import StackSettings
 
-__all__ = ["Stack", "StackError", "ComponentInfo", "read_state", "probe_state", "stop_recorded_stack"]
+__all__ = [
+    "Stack",
+    "StackError",
+    "ComponentInfo",
+    "read_state",
+    "probe_state",
+    "stop_recorded_stack",
+]
 
 STATE_FILE = "stack.json"
 

@@ -24,12 +24,20 @@ find_python() {
 
 stamp_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 
-# --- Python ---------------------------------------------------------------------------------
+# --- Prerequisites, all checked before anything is installed ------------------------------
+PY=""
 if ! is_py313 .venv/bin/python; then
     PY=$(find_python) || die "Python 3.13 not found (acapy-agent 1.7 requires it).
   Looked for: \$MCRED_PYTHON, python3.13 and python3 on PATH, then \$(pyenv root)/versions/3.13*/bin/python3.
   Get it with 'pyenv install 3.13' (https://github.com/pyenv/pyenv), your OS packages (python3.13),
   or python.org, then run this again; or point MCRED_PYTHON at a 3.13 interpreter."
+fi
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || die "Node.js and npm not found.
+  They install the pinned solc compiler and the anvil EVM node (package.json).
+  Get Node 20 or newer from your OS packages (nodejs, npm), https://nodejs.org or nvm, then run this again."
+
+# --- Python ---------------------------------------------------------------------------------
+if [ -n "$PY" ]; then
     echo "bootstrap: creating .venv with $PY"
     rm -rf .venv
     "$PY" -m venv .venv
@@ -43,9 +51,6 @@ if [ "$(cat .venv/.mcred-stamp 2>/dev/null)" != "$want" ]; then
 fi
 
 # --- Node tools -----------------------------------------------------------------------------
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || die "Node.js and npm not found.
-  They install the pinned solc compiler and the anvil EVM node (package.json).
-  Get Node 20 or newer from your OS packages (nodejs, npm), https://nodejs.org or nvm, then run this again."
 want=$(stamp_of package-lock.json)
 if [ "$(cat node_modules/.mcred-stamp 2>/dev/null)" != "$want" ]; then
     echo "bootstrap: installing pinned npm tools (package-lock.json)"

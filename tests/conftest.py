@@ -36,17 +36,13 @@ async def supervisor(
     tmp_path_factory: pytest.TempPathFactory, network_guard: NetworkGuard
 ) -> AsyncIterator[AgentSupervisor]:
     """Agents whose every network access outside loopback is recorded by ``network_guard``."""
-    sup = AgentSupervisor(
-        Path(tmp_path_factory.mktemp("agents")), env={**os.environ, **network_guard.env}
-    )
+    sup = AgentSupervisor(Path(tmp_path_factory.mktemp("agents")), env={**os.environ, **network_guard.env})
     yield sup
     await sup.stop_all()
 
 
 @pytest.fixture(scope="session")
-async def agents(
-    supervisor: AgentSupervisor, webhooks: WebhookCollector
-) -> dict[str, RunningAgent]:
+async def agents(supervisor: AgentSupervisor, webhooks: WebhookCollector) -> dict[str, RunningAgent]:
     """An institution's agent and a learner's wallet stand-in, started side by side."""
     issuer, learner = await asyncio.gather(
         supervisor.start(AgentRole.ISSUER, webhook_url=webhooks.url("issuer")),

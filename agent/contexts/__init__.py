@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 
 __all__ = [
     "MCRED_CONTEXT_URL",
@@ -19,6 +20,7 @@ __all__ = [
     "ContextBundleError",
     "ContextNotBundledError",
     "bundle",
+    "load_bundle",
 ]
 
 MCRED_CONTEXT_URL = "https://w3id.org/mcred/context/v1"
@@ -90,7 +92,7 @@ class ContextBundle:
         }
 
 
-def _pinned_digests(folder) -> dict[str, str]:
+def _pinned_digests(folder: Traversable) -> dict[str, str]:
     digests = {}
     for line in (folder / "SHA256SUMS").read_text().splitlines():
         if line.strip():
@@ -99,10 +101,8 @@ def _pinned_digests(folder) -> dict[str, str]:
     return digests
 
 
-@cache
-def bundle() -> ContextBundle:
-    """Load and verify the bundle once per process."""
-    folder = resources.files(__package__)
+def load_bundle(folder: Traversable) -> ContextBundle:
+    """Every document in ``folder/documents``, each checked against ``folder/SHA256SUMS``."""
     pinned = _pinned_digests(folder)
     documents = {}
     for url, name in _FILES.items():
@@ -111,8 +111,12 @@ def bundle() -> ContextBundle:
         data = (folder / "documents" / name).read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != pinned[name]:
-            raise ContextBundleError(
-                f"{name} (for {url}) has sha256 {actual}, SHA256SUMS pins {pinned[name]}"
-            )
+            raise ContextBundleError(f"{name} (for {url}) has sha256 {actual}, SHA256SUMS pins {pinned[name]}")
         documents[url] = data
     return ContextBundle(documents)
+
+
+@cache
+def bundle() -> ContextBundle:
+    """The bundle shipped in this package, loaded and verified once per process."""
+    return load_bundle(resources.files(__package__))

@@ -1,5 +1,5 @@
 """A DocumentLoader that resolves DIDs as ACA-Py does and serves http(s) documents from memory only:
-our bundle first (final W3C and 1EdTech copies), then the contexts ACA-Py ships (DID core, security v1/v2…)."""
+our bundle first (final W3C and 1EdTech copies), then the contexts ACA-Py ships (DID core, security…)."""
 
 from acapy_agent.core.profile import Profile
 from acapy_agent.vc.ld_proofs.document_downloader import StaticCacheJsonLdDownloader

@@ -1,10 +1,10 @@
 """Admin routes of the plugin: what it serves, and JSON-LD failures reported as the caller's error."""
 
-from aiohttp import web
-from aiohttp_apispec import docs
 from acapy_agent.admin.decorators.auth import tenant_authentication
 from acapy_agent.admin.request_context import AdminRequestContext
 from acapy_agent.vc.ld_proofs.document_loader import DocumentLoader
+from aiohttp import web
+from aiohttp_apispec import docs
 from pyld.jsonld import JsonLdError
 
 from ..contexts import ContextNotBundledError
@@ -22,7 +22,7 @@ async def contexts_route(request: web.BaseRequest):
 
 
 def _innermost_message(err: BaseException) -> str:
-    """PyLD wraps the loader's exception (``cause``) in one or more JsonLdErrors: the innermost one says why."""
+    """PyLD wraps the loader's exception (``cause``) in JsonLdErrors: the innermost one says why."""
     messages = []
     current: BaseException | None = err
     while current is not None:
@@ -45,4 +45,3 @@ async def jsonld_errors_middleware(request: web.BaseRequest, handler):
 async def register(app: web.Application) -> None:
     app.middlewares.append(jsonld_errors_middleware)
     app.add_routes([web.get("/mcred/contexts", contexts_route, allow_head=False)])
-

@@ -30,13 +30,17 @@ async def test_killed_agent_is_reported_with_its_log(
         assert "Listening..." in message  # a real line of the agent's log
 
         with pytest.raises(ProcessDiedError) as died:
-            await webhooks.wait_for("doomed", "connections", lambda p: True, timeout=60, watch=[doomed.process])
+            await webhooks.wait_for(
+                "doomed", "connections", lambda p: True, timeout=60, watch=[doomed.process]
+            )
         assert "exited with code -9" in str(died.value)
     finally:
         await supervisor.stop("doomed")
 
 
-async def test_agent_that_dies_while_starting_is_reported_at_once(supervisor: AgentSupervisor) -> None:
+async def test_agent_that_dies_while_starting_is_reported_at_once(
+    supervisor: AgentSupervisor,
+) -> None:
     home = supervisor.data_dir / "badkey"
     home.mkdir()
     (home / "wallet.key").write_text("not-a-raw-askar-key")

@@ -1,1 +1,1 @@
-"""Helpers the tests share: a webhook collector, a guard that records any network access, sample credentials."""
+"""Test helpers: a webhook collector, a guard that records network access, sample credentials."""

@@ -1,0 +1,67 @@
+"""Launch configuration: what every agent is started with, and what differs by role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agent.config import ROLE_FLAGS, AgentLaunch, AgentRole
+
+
+def launch(role: AgentRole, **kwargs) -> AgentLaunch:
+    return AgentLaunch(
+        role=role,
+        label="Uniwersytet",
+        home=Path("/data/issuer"),
+        admin_port=9001,
+        inbound_port=9002,
+        admin_api_key="secret-key",
+        wallet_key="rawkey",
+        **kwargs,
+    )
+
+
+def flag(argv: list[str], name: str, count: int = 1) -> list[str]:
+    at = argv.index(name)
+    return argv[at + 1 : at + 1 + count]
+
+
+@pytest.mark.parametrize("role", list(AgentRole))
+def test_every_role_runs_offline_with_a_protected_loopback_admin_api(role: AgentRole) -> None:
+    argv = launch(role).argv
+    assert argv[1:4] == ["-m", "acapy_agent", "start"]
+    assert flag(argv, "--admin", 2) == ["127.0.0.1", "9001"]
+    assert flag(argv, "--admin-api-key") == ["secret-key"]
+    assert "--admin-insecure-mode" not in argv
+    assert "--no-ledger" in argv
+    assert flag(argv, "--plugin") == ["agent.plugin"]
+    assert flag(argv, "--wallet-type") == ["askar"]
+    assert flag(argv, "--wallet-storage-type") == ["default"]
+    assert flag(argv, "--wallet-name") == [role.value]
+    assert "--auto-provision" in argv
+    assert "--preserve-exchange-records" in argv
+    for role_flag in ROLE_FLAGS[role]:
+        assert role_flag in argv
+    assert "--webhook-url" not in argv
+
+
+def test_roles_differ_in_what_they_accept_on_their_own() -> None:
+    assert "--auto-store-credential" in launch(AgentRole.LEARNER).argv
+    assert "--auto-store-credential" not in launch(AgentRole.ISSUER).argv
+    assert "--auto-respond-credential-request" in launch(AgentRole.ISSUER).argv
+    assert "--auto-verify-presentation" in launch(AgentRole.VERIFIER).argv
+
+
+def test_webhooks_go_to_the_owning_controller_and_wallet_lives_under_home() -> None:
+    agent = launch(AgentRole.ISSUER, webhook_url="http://127.0.0.1:8001/webhooks")
+    assert flag(agent.argv, "--webhook-url") == ["http://127.0.0.1:8001/webhooks"]
+    assert agent.env({"PATH": "/bin"}) == {"PATH": "/bin", "ACAPY_HOME": "/data/issuer"}
+    assert agent.admin_url == "http://127.0.0.1:9001"
+    assert flag(agent.argv, "--endpoint") == ["http://127.0.0.1:9002"]
+
+
+def test_public_endpoint_can_differ_from_the_listener() -> None:
+    agent = launch(AgentRole.ISSUER, host="0.0.0.0", endpoint="http://192.0.2.10:9002")
+    assert flag(agent.argv, "--inbound-transport", 3) == ["http", "0.0.0.0", "9002"]
+    assert flag(agent.argv, "--endpoint") == ["http://192.0.2.10:9002"]

@@ -1,0 +1,65 @@
+"""Both controllers: OpenAPI, /health that tells the truth about the agent, problem+json for errors."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agent.process import free_port
+from issuer_controller.config import IssuerSettings
+from issuer_controller.main import create_app as create_issuer
+from verifier_controller.config import VerifierSettings
+from verifier_controller.main import create_app as create_verifier
+
+
+@pytest.fixture(params=["issuer", "verifier"])
+def client(request: pytest.FixtureRequest):
+    """A controller whose agent is not running (nothing listens on its admin port)."""
+    url = f"http://127.0.0.1:{free_port()}"
+    if request.param == "issuer":
+        app = create_issuer(IssuerSettings(agent_admin_url=url, agent_admin_api_key="k"))
+    else:
+        app = create_verifier(VerifierSettings(agent_admin_url=url, agent_admin_api_key="k"))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_openapi_is_published(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["info"]["title"].startswith("mcred ")
+    assert "/health" in spec["paths"]
+    assert spec["paths"]["/health"]["get"]["operationId"] == "health-get"
+
+
+def test_health_is_503_when_the_agent_is_down(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["agent"] == {"ready": False}
+    assert response.json()["status"] == "degraded"
+
+
+def test_unknown_path_is_problem_json(client: TestClient) -> None:
+    response = client.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"].endswith("/not-found")
+    assert body["instance"] == "/v1/nothing-here"
+
+
+def test_invalid_body_names_what_is_wrong(client: TestClient) -> None:
+    response = client.post(
+        "/webhooks/topic/connections/", content=b"[1, 2]", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["errors"][0]["field"] == "body"  # the whole body is the field that is wrong
+    assert "dict" in body["errors"][0]["reason"] or "object" in body["errors"][0]["reason"]
+
+
+def test_settings_need_their_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MCRED_ISSUER_AGENT_ADMIN_API_KEY", raising=False)
+    monkeypatch.setenv("MCRED_ISSUER_AGENT_ADMIN_URL", "http://127.0.0.1:1")
+    with pytest.raises(ValueError, match="agent_admin_api_key"):
+        IssuerSettings(_env_file=None)
