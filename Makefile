@@ -11,6 +11,7 @@ demo: bootstrap
 	$(VENV)/bin/mcred demo
 
 test: bootstrap
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 # The fast tier alone: no processes started.

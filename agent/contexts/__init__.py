@@ -111,7 +111,9 @@ def load_bundle(folder: Traversable) -> ContextBundle:
         data = (folder / "documents" / name).read_bytes()
         actual = hashlib.sha256(data).hexdigest()
         if actual != pinned[name]:
-            raise ContextBundleError(f"{name} (for {url}) has sha256 {actual}, SHA256SUMS pins {pinned[name]}")
+            raise ContextBundleError(
+                f"{name} (for {url}) has sha256 {actual}, SHA256SUMS pins {pinned[name]}"
+            )
         documents[url] = data
     return ContextBundle(documents)
 

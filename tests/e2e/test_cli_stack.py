@@ -41,8 +41,8 @@ async def mcred(*args: str, env: dict[str, str], timeout: float = 60) -> tuple[i
 
 async def start_up(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, dict]:
     """``mcred up`` in the background; returns once ``mcred status`` says every part answers."""
-    log = open(Path(env["MCRED_DATA_DIR"]).parent / "up.log", "wb")  # noqa: SIM115 - lives with the process
-    proc = await asyncio.create_subprocess_exec(MCRED, "up", env=env, stdout=log, stderr=log)
+    with open(Path(env["MCRED_DATA_DIR"]).parent / "up.log", "wb") as log:
+        proc = await asyncio.create_subprocess_exec(MCRED, "up", env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + STARTUP_DEADLINE
     while True:
         assert proc.returncode is None, (Path(env["MCRED_DATA_DIR"]).parent / "up.log").read_text()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from agent.process import free_port
 from issuer_controller.config import IssuerSettings
@@ -13,33 +13,35 @@ from verifier_controller.main import create_app as create_verifier
 
 
 @pytest.fixture(params=["issuer", "verifier"])
-def client(request: pytest.FixtureRequest):
+async def client(request: pytest.FixtureRequest):
     """A controller whose agent is not running (nothing listens on its admin port)."""
     url = f"http://127.0.0.1:{free_port()}"
     if request.param == "issuer":
         app = create_issuer(IssuerSettings(agent_admin_url=url, agent_admin_api_key="k"))
     else:
         app = create_verifier(VerifierSettings(agent_admin_url=url, agent_admin_api_key="k"))
-    with TestClient(app) as test_client:
-        yield test_client
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://controller.test") as http:
+            yield http
 
 
-def test_openapi_is_published(client: TestClient) -> None:
-    spec = client.get("/openapi.json").json()
+async def test_openapi_is_published(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
     assert spec["info"]["title"].startswith("mcred ")
     assert "/health" in spec["paths"]
     assert spec["paths"]["/health"]["get"]["operationId"] == "health-get"
 
 
-def test_health_is_503_when_the_agent_is_down(client: TestClient) -> None:
-    response = client.get("/health")
+async def test_health_is_503_when_the_agent_is_down(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
     assert response.status_code == 503
     assert response.json()["agent"] == {"ready": False}
     assert response.json()["status"] == "degraded"
 
 
-def test_unknown_path_is_problem_json(client: TestClient) -> None:
-    response = client.get("/v1/nothing-here")
+async def test_unknown_path_is_problem_json(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/nothing-here")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
@@ -47,8 +49,8 @@ def test_unknown_path_is_problem_json(client: TestClient) -> None:
     assert body["instance"] == "/v1/nothing-here"
 
 
-def test_invalid_body_names_what_is_wrong(client: TestClient) -> None:
-    response = client.post(
+async def test_invalid_body_names_what_is_wrong(client: httpx.AsyncClient) -> None:
+    response = await client.post(
         "/webhooks/topic/connections/", content=b"[1, 2]", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
