@@ -168,7 +168,8 @@ class ManagedProcess:
             await asyncio.sleep(interval)
 
     async def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM to the whole process group, then SIGKILL after ``grace`` seconds."""
+        """SIGTERM to the whole process group, SIGKILL after ``grace`` seconds, and return only once
+        nothing of the group is left (a SIGKILL is delivered asynchronously)."""
         if self._proc is None:
             return
         self._stopping = True
@@ -179,11 +180,29 @@ class ManagedProcess:
             except TimeoutError:
                 self._signal_group(signal.SIGKILL)
                 await self._proc.wait()
-        # Stragglers in the group (a child that ignored the TERM) go too.
-        self._signal_group(signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while _group_alive(self._proc.pid) and time.monotonic() < deadline:
+            # Stragglers in the group (a child that ignored the TERM) go too.
+            self._signal_group(signal.SIGKILL)
+            await asyncio.sleep(0.02)
 
     def _signal_group(self, sig: signal.Signals) -> None:
         try:
             os.killpg(self._proc.pid, sig)
         except ProcessLookupError:
             pass
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the group still runs (zombies waiting to be reaped do not count)."""
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
