@@ -32,7 +32,7 @@ def test_every_role_runs_offline_with_a_protected_loopback_admin_api(role: Agent
     argv = launch(role).argv
     assert argv[1:4] == ["-m", "acapy_agent", "start"]
     assert flag(argv, "--admin", 2) == ["127.0.0.1", "9001"]
-    assert flag(argv, "--admin-api-key") == ["secret-key"]
+    assert "--admin-api-key=secret-key" in argv
     assert "--admin-insecure-mode" not in argv
     assert "--no-ledger" in argv
     assert flag(argv, "--plugin") == ["agent.plugin"]
@@ -65,3 +65,18 @@ def test_public_endpoint_can_differ_from_the_listener() -> None:
     agent = launch(AgentRole.ISSUER, host="0.0.0.0", endpoint="http://192.0.2.10:9002")
     assert flag(agent.argv, "--inbound-transport", 3) == ["http", "0.0.0.0", "9002"]
     assert flag(agent.argv, "--endpoint") == ["http://192.0.2.10:9002"]
+
+
+def test_secrets_that_look_like_options_stay_values() -> None:
+    """token_urlsafe() keys begin with "-" one time in 64; argparse would read those as a flag."""
+    agent = AgentLaunch(
+        role=AgentRole.ISSUER,
+        label="x",
+        home=Path("/data/x"),
+        admin_port=1,
+        inbound_port=2,
+        admin_api_key="-starts-with-dash",
+        wallet_key="-raw",
+    )
+    assert "--admin-api-key=-starts-with-dash" in agent.argv
+    assert "--wallet-key=-raw" in agent.argv
