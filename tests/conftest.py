@@ -43,12 +43,12 @@ async def supervisor(
 
 @pytest.fixture(scope="session")
 async def agents(supervisor: AgentSupervisor, webhooks: WebhookCollector) -> dict[str, RunningAgent]:
-    """An institution's agent and a learner's wallet stand-in, started side by side."""
-    issuer, learner = await asyncio.gather(
-        supervisor.start(AgentRole.ISSUER, webhook_url=webhooks.url("issuer")),
-        supervisor.start(AgentRole.LEARNER, webhook_url=webhooks.url("learner")),
+    """An institution's, an employer's and a learner's (wallet stand-in) agents, started side by side."""
+    roles = [AgentRole.ISSUER, AgentRole.VERIFIER, AgentRole.LEARNER]
+    started = await asyncio.gather(
+        *(supervisor.start(role, webhook_url=webhooks.url(role.value)) for role in roles)
     )
-    return {"issuer": issuer, "learner": learner}
+    return {role.value: agent for role, agent in zip(roles, started, strict=True)}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,32 +12,14 @@ from agent.contexts import bundle
 from agent.errors import AgentRejectedError
 from agent.supervisor import RunningAgent
 from tests.support.credentials import PROFILES, wallet_profile
+from tests.support.flows import connect, issue, stored_credential
 from tests.support.netguard import NetworkGuard
 from tests.support.webhooks import WebhookCollector
-
-TIMEOUT = 30
 
 
 @pytest.fixture(scope="module")
 async def connection(agents: dict[str, RunningAgent], webhooks: WebhookCollector) -> dict[str, str]:
-    """Issuer invites (OOB, didexchange 1.1), the learner accepts; both sides end active."""
-    issuer, learner = agents["issuer"], agents["learner"]
-    invitation = await issuer.client.create_invitation(alias="learner")
-    assert "https://didcomm.org/didexchange/1.1" in invitation.message["handshake_protocols"]
-    oob = await learner.client.receive_invitation(invitation.message)
-    watch = [issuer.process, learner.process]
-    issuer_conn = await webhooks.wait_for(
-        "issuer", "connections",
-        lambda p: p.get("invitation_msg_id") == invitation.invitation_msg_id
-        and p.get("state") == "active",
-        timeout=TIMEOUT, watch=watch,
-    )  # fmt: skip
-    learner_conn = await webhooks.wait_for(
-        "learner", "connections",
-        lambda p: p.get("connection_id") == oob["connection_id"] and p.get("state") == "active",
-        timeout=TIMEOUT, watch=watch,
-    )  # fmt: skip
-    return {"issuer": issuer_conn["connection_id"], "learner": learner_conn["connection_id"]}
+    return await connect("issuer", "learner", agents, webhooks)
 
 
 @pytest.fixture(scope="module")
@@ -59,31 +41,9 @@ async def test_issue_ob3_credential_over_didcomm_offline(
     holder_did = (await learner.client.create_did_key()).did
     credential = build(issuer_did, holder_did)
 
-    offer = await issuer.client.offer_credential(
-        connection["issuer"],
-        credential,
-        {"proofType": proof_type, "proofPurpose": "assertionMethod"},
-    )
-    watch = [issuer.process, learner.process]
-    done = await webhooks.wait_for(
-        "issuer", "issue_credential_v2_0",
-        lambda p: p.get("cred_ex_id") == offer["cred_ex_id"] and p.get("state") in ("done", "abandoned"),
-        timeout=TIMEOUT, watch=watch,
-    )  # fmt: skip
-    assert done["state"] == "done", done.get("error_msg")
-    await webhooks.wait_for(
-        "learner", "issue_credential_v2_0",
-        lambda p: p.get("thread_id") == offer["thread_id"] and p.get("state") == "done",
-        timeout=TIMEOUT, watch=watch,
-    )  # fmt: skip
+    await issue("issuer", "learner", agents, webhooks, connection["issuer"], credential, proof_type)
 
-    stored = [
-        c["cred_value"]
-        for c in await learner.client.w3c_credentials()
-        if c["cred_value"].get("id") == credential["id"]
-    ]
-    assert len(stored) == 1
-    vc = stored[0]
+    vc = await stored_credential(learner, credential["id"])
     assert vc["proof"]["type"] == proof_type
     assert vc["credentialSubject"]["achievement"]["assessmentType"] == "practical exam"
     assert (await issuer.client.verify_credential(vc))["verified"] is True

@@ -54,20 +54,21 @@ class WebhookCollector:
     async def wait_for(
         self,
         agent: str,
-        topic: str,
+        topic: str | tuple[str, ...],
         match: Callable[[dict[str, Any]], bool],
         *,
         timeout: float = 30.0,
         watch: Iterable[ManagedProcess] = (),
     ) -> dict[str, Any]:
-        """The first event (already received or still to come) that matches; fails fast if a watched
-        process dies, and names what was seen if the deadline passes."""
+        """The first event on ``topic`` (or any of several) that matches, already received or still to
+        come; fails fast if a watched process dies, and names what was seen if the deadline passes."""
+        topics = (topic,) if isinstance(topic, str) else topic
         watch = list(watch)
         deadline = time.monotonic() + timeout
         async with self._changed:
             while True:
                 for event in self.events:
-                    if event.agent == agent and event.topic == topic and match(event.payload):
+                    if event.agent == agent and event.topic in topics and match(event.payload):
                         return event.payload
                 for process in watch:
                     if (died := process.death()) is not None:
@@ -77,9 +78,9 @@ class WebhookCollector:
                     seen = [
                         (e.topic, e.payload.get("state"))
                         for e in self.events
-                        if e.agent == agent and e.topic == topic
+                        if e.agent == agent and e.topic in topics
                     ]
-                    raise TimeoutError(f"no matching {topic!r} event from {agent} in {timeout} s; saw {seen}")
+                    raise TimeoutError(f"no matching {topics} event from {agent} in {timeout} s; saw {seen}")
                 try:
                     # Wake at least once a second to notice a dead process.
                     await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))

@@ -1,4 +1,5 @@
-"""A dead agent surfaces as a clear error carrying its log tail, never as a hang."""
+"""Agent lifecycle: the wallet survives restarts, the admin API wants its key, and a dead agent surfaces
+as a clear error carrying its log tail, never as a hang."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import signal
 
 import pytest
 
+from agent.client import AdminClient
 from agent.config import AgentRole
-from agent.errors import AgentUnavailableError
+from agent.errors import AgentAuthError, AgentUnavailableError
 from agent.process import ProcessDiedError
-from agent.supervisor import AgentSupervisor
+from agent.supervisor import AgentSupervisor, RunningAgent
 from tests.support.webhooks import WebhookCollector
 
 
@@ -56,3 +58,24 @@ async def test_wallet_without_its_key_is_refused(supervisor: AgentSupervisor) ->
     (supervisor.data_dir / "keyless" / "wallet").mkdir(parents=True)
     with pytest.raises(FileNotFoundError, match="wallet.key"):
         await supervisor.start(AgentRole.VERIFIER, name="keyless")
+
+
+async def test_wallet_survives_a_restart(supervisor: AgentSupervisor) -> None:
+    first = await supervisor.start(AgentRole.VERIFIER, name="restarted")
+    did = (await first.client.create_did_key()).did
+    await supervisor.stop("restarted")
+    second = await supervisor.start(AgentRole.VERIFIER, name="restarted")
+    try:
+        assert (
+            second.admin_url != first.admin_url or second.launch.admin_api_key != first.launch.admin_api_key
+        )
+        assert did in [d.did for d in await second.client.list_dids(method="key")]
+    finally:
+        await supervisor.stop("restarted")
+
+
+async def test_admin_api_refuses_a_wrong_key(agents: dict[str, RunningAgent]) -> None:
+    async with AdminClient(agents["issuer"].admin_url, "not-the-key") as intruder:
+        with pytest.raises(AgentAuthError) as caught:
+            await intruder.create_did_key()
+    assert caught.value.status == 401
