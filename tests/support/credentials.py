@@ -50,18 +50,12 @@ def _issuer(issuer_did: str) -> dict[str, Any]:
     }
 
 
-def wallet_profile(issuer_did: str, subject_did: str) -> dict[str, Any]:
-    """VCDM 1.1 + OB 3.0.2: what Credo-family wallets store (no credentialStatus)."""
+def _credential(issuer_did: str, subject_did: str, contexts: list[str]) -> dict[str, Any]:
     return {
-        "@context": [
-            "https://www.w3.org/2018/credentials/v1",
-            OB3_CONTEXT_3_0_2,
-            MCRED_CONTEXT_URL,
-        ],
+        "@context": contexts,
         "id": f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": _issuer(issuer_did),
-        "issuanceDate": "2026-11-01T10:00:00Z",
         "name": "Analiza danych w Pythonie",
         "credentialSubject": {
             "id": subject_did,
@@ -71,24 +65,18 @@ def wallet_profile(issuer_did: str, subject_did: str) -> dict[str, Any]:
     }
 
 
+def wallet_profile(issuer_did: str, subject_did: str) -> dict[str, Any]:
+    """VCDM 1.1 + OB 3.0.2: what Credo-family wallets store (no credentialStatus)."""
+    contexts = ["https://www.w3.org/2018/credentials/v1", OB3_CONTEXT_3_0_2, MCRED_CONTEXT_URL]
+    return {**_credential(issuer_did, subject_did, contexts), "issuanceDate": "2026-11-01T10:00:00Z"}
+
+
 def standard_profile(issuer_did: str, subject_did: str) -> dict[str, Any]:
     """VCDM 2.0 + OB 3.0.3 with a Bitstring status entry and the OB3 schema."""
+    contexts = ["https://www.w3.org/ns/credentials/v2", OB3_CONTEXT_3_0_3, MCRED_CONTEXT_URL]
     return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            OB3_CONTEXT_3_0_3,
-            MCRED_CONTEXT_URL,
-        ],
-        "id": f"urn:uuid:{uuid.uuid4()}",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": _issuer(issuer_did),
+        **_credential(issuer_did, subject_did, contexts),
         "validFrom": "2026-11-01T10:00:00Z",
-        "name": "Analiza danych w Pythonie",
-        "credentialSubject": {
-            "id": subject_did,
-            "type": ["AchievementSubject"],
-            "achievement": _achievement(),
-        },
         "credentialSchema": [{"id": OB3_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
         "credentialStatus": {
             "id": "http://127.0.0.1:8001/status/1#94567",

@@ -9,17 +9,16 @@ import pytest
 from agent.config import ROLE_FLAGS, AgentLaunch, AgentRole
 
 
-def launch(role: AgentRole, **kwargs) -> AgentLaunch:
-    return AgentLaunch(
-        role=role,
-        label="Uniwersytet",
-        home=Path("/data/issuer"),
-        admin_port=9001,
-        inbound_port=9002,
-        admin_api_key="secret-key",
-        wallet_key="rawkey",
-        **kwargs,
-    )
+def launch(role: AgentRole, **overrides) -> AgentLaunch:
+    values = {
+        "label": "Uniwersytet",
+        "home": Path("/data/issuer"),
+        "admin_port": 9001,
+        "inbound_port": 9002,
+        "admin_api_key": "secret-key",
+        "wallet_key": "rawkey",
+    }
+    return AgentLaunch(role=role, **{**values, **overrides})
 
 
 def flag(argv: list[str], name: str, count: int = 1) -> list[str]:
@@ -69,14 +68,6 @@ def test_public_endpoint_can_differ_from_the_listener() -> None:
 
 def test_secrets_that_look_like_options_stay_values() -> None:
     """token_urlsafe() keys begin with "-" one time in 64; argparse would read those as a flag."""
-    agent = AgentLaunch(
-        role=AgentRole.ISSUER,
-        label="x",
-        home=Path("/data/x"),
-        admin_port=1,
-        inbound_port=2,
-        admin_api_key="-starts-with-dash",
-        wallet_key="-raw",
-    )
+    agent = launch(AgentRole.ISSUER, admin_api_key="-starts-with-dash", wallet_key="-raw")
     assert "--admin-api-key=-starts-with-dash" in agent.argv
     assert "--wallet-key=-raw" in agent.argv
