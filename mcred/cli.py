@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from agent.process import pid_alive
+from agent.process import ProcessError, pid_alive
 
 from .demo import run_demo
 from .settings import StackSettings
@@ -31,8 +31,8 @@ def _print_components(components: dict[str, ComponentInfo]) -> None:
         _say(f"  {c.name:<16} {c.url:<28} ready in {c.startup_seconds:5.2f} s   pid {c.pid}")
 
 
-async def _wait_for_stop_signal(stack: Stack) -> str:
-    """Until Ctrl-C / SIGTERM ('mcred down') or a component dies on its own."""
+async def _wait_for_stop_signal(stack: Stack) -> ProcessError | None:
+    """Until Ctrl-C / SIGTERM ('mcred down'), or a component dies on its own: then why it died."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -42,9 +42,7 @@ async def _wait_for_stop_signal(stack: Stack) -> str:
     done, pending = await asyncio.wait({stop_task, death_task}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
-    if death_task in done:
-        return f"stopping: {death_task.result()}"
-    return "stopping"
+    return death_task.result() if death_task in done else None
 
 
 async def _up() -> int:
@@ -62,11 +60,12 @@ async def _up() -> int:
     _print_components(components)
     _say(f"  API docs: {components['issuer'].url}/docs and {components['verifier'].url}/docs")
     _say("Ctrl-C or 'mcred down' stops everything.")
-    reason = await _wait_for_stop_signal(stack)
-    _say(reason)
+    died = await _wait_for_stop_signal(stack)
+    if died is not None:
+        _say(f"mcred: {died}")
     await stack.down()
     _say("Stopped.")
-    return 0 if reason == "stopping" else 1
+    return 0 if died is None else 1
 
 
 async def _interruptible(coro):
@@ -145,6 +144,8 @@ async def _demo(keep: bool) -> int:
     sys.stdout.flush()
     passed = all(s["status"] == "passed" for s in summary["steps"])
     if kept is not None:
-        _say(await _wait_for_stop_signal(kept))
+        if (died := await _wait_for_stop_signal(kept)) is not None:
+            _say(f"mcred: {died}")
+            passed = False
         await kept.down()
     return 0 if passed else 1

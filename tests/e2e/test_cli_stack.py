@@ -98,3 +98,14 @@ async def test_demo_brings_the_stack_up_and_down(stack_env: dict[str, str]) -> N
     ]  # fmt: skip
     assert all(s["status"] == "passed" for s in summary["steps"])
     assert len(summary["steps"][-1]["stopped"]) == 6
+
+
+async def test_a_dying_component_takes_the_stack_down_and_says_why(stack_env: dict[str, str]) -> None:
+    up, status = await start_up(stack_env)
+    agent = next(c for c in status["components"] if c["name"] == "issuer-agent")
+    os.kill(agent["pid"], signal.SIGKILL)
+    assert await asyncio.wait_for(up.wait(), 30) == 1
+    said = (Path(stack_env["MCRED_DATA_DIR"]).parent / "up.log").read_text()
+    assert "agent issuer: exited with code -9" in said
+    assert "last lines of its log" in said
+    assert not any(pid_alive(c["pid"]) for c in status["components"])
