@@ -159,12 +159,19 @@ class AdminClient:
         self,
         *,
         alias: str | None = None,
+        goal_code: str | None = None,
         goal: str | None = None,
         handshake: bool = True,
         attachments: list[Record] | None = None,
         multi_use: bool = False,
     ) -> Invitation:
-        body: Record = {"alias": alias, "goal": goal, "attachments": attachments or []}
+        """``goal`` (shown by wallets) needs a ``goal_code`` too (e.g. ``aries.vc.issue``)."""
+        body: Record = {
+            "alias": alias,
+            "goal_code": goal_code,
+            "goal": goal,
+            "attachments": attachments or [],
+        }
         if handshake:
             body["handshake_protocols"] = [DIDEXCHANGE_1_1]
         body = {k: v for k, v in body.items() if v is not None}
@@ -223,7 +230,9 @@ class AdminClient:
         return await self._request("POST", "/issue-credential-2.0/send-offer", json=body)
 
     async def credential_exchange(self, cred_ex_id: str) -> Record:
-        return await self._request("GET", f"/issue-credential-2.0/records/{cred_ex_id}")
+        """The exchange record itself (ACA-Py wraps it as ``cred_ex_record`` beside per-format details)."""
+        detail = await self._request("GET", f"/issue-credential-2.0/records/{cred_ex_id}")
+        return detail["cred_ex_record"]
 
     async def credential_exchanges(
         self,
@@ -237,7 +246,7 @@ class AdminClient:
             "/issue-credential-2.0/records",
             params={"connection_id": connection_id, "thread_id": thread_id, "state": state},
         )
-        return result["results"]
+        return [detail["cred_ex_record"] for detail in result["results"]]
 
     async def w3c_credentials(self, *, types: list[str] | None = None) -> list[Record]:
         # An empty "types" list crashes ACA-Py 1.7's query builder (IndexError): send none instead.

@@ -31,6 +31,9 @@ ROLE_FLAGS: dict[AgentRole, tuple[str, ...]] = {
         "--auto-respond-credential-offer",
         "--auto-store-credential",
         "--auto-respond-presentation-request",
+        # Holds each connection key as a did:key too, as Credo does (agent/plugin/holder.py).
+        "--plugin-config-value",
+        "mcred.mirror_connection_keys=true",
     ),
 }
 

@@ -11,6 +11,7 @@ from aries_askar import Store
 
 from .client import AdminClient
 from .config import AgentLaunch, AgentRole
+from .keyfiles import secret_file
 from .process import ManagedProcess, ProcessDiedError, free_port
 
 __all__ = ["AgentSupervisor", "RunningAgent"]
@@ -37,16 +38,9 @@ class RunningAgent:
 def wallet_key(home: Path) -> str:
     """The wallet's raw key, made on first start and kept beside the wallet (mode 0600)."""
     path = home / "wallet.key"
-    if path.exists():
-        return path.read_text().strip()
-    if (home / "wallet").exists():
+    if not path.exists() and (home / "wallet").exists():
         raise FileNotFoundError(f"{home / 'wallet'} exists but its key {path} is gone")
-    home.mkdir(parents=True, exist_ok=True)
-    key = Store.generate_raw_key()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(key)
-    return key
+    return secret_file(path, Store.generate_raw_key)
 
 
 class AgentSupervisor:

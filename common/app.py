@@ -4,8 +4,8 @@ and the endpoint the controller's agent posts its webhooks to."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -45,11 +45,16 @@ async def health(request: Request, agent: AgentDep) -> JSONResponse:
 
 webhook_router = APIRouter(tags=["webhooks"], include_in_schema=False)
 
+WebhookHandler = Callable[[FastAPI, str, dict[str, Any]], Awaitable[None]]
+
 
 @webhook_router.post("/webhooks/topic/{topic}/")
-async def webhook(topic: str, payload: dict[str, Any]) -> dict[str, str]:
-    """Events from our own agent (``--webhook-url``); protocol handlers subscribe as they arrive."""
+async def webhook(request: Request, topic: str, payload: dict[str, Any]) -> dict[str, str]:
+    """Events from our own agent (``--webhook-url``), handed to the controller's handler."""
     log.debug("webhook %s: %s", topic, payload.get("state"))
+    handler: WebhookHandler | None = request.app.state.on_webhook
+    if handler is not None:
+        await handler(request.app, topic, payload)
     return {"status": "received"}
 
 
@@ -60,17 +65,26 @@ def create_controller_app(
     description: str,
     version: str,
     routers: list[APIRouter],
+    services: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
+    on_webhook: WebhookHandler | None = None,
 ) -> FastAPI:
+    """``services`` starts and stops what the controller adds (database, workers) around its lifetime."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        app.state.on_webhook = on_webhook
         app.state.agent = AdminClient(
             settings.agent_admin_url,
             settings.agent_admin_api_key.get_secret_value(),
             timeout=settings.agent_timeout,
         )
         try:
-            yield
+            if services is None:
+                yield
+            else:
+                async with services(app):
+                    yield
         finally:
             await app.state.agent.aclose()
 

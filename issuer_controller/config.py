@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ControllerSettings
@@ -7,3 +10,17 @@ class IssuerSettings(ControllerSettings):
     """Env vars ``MCRED_ISSUER_*`` (e.g. ``MCRED_ISSUER_AGENT_ADMIN_URL``)."""
 
     model_config = SettingsConfigDict(env_prefix="MCRED_ISSUER_", env_file=".env", extra="ignore")
+
+    admin_api_key: SecretStr
+    """The operator's key: creates institutions (each gets its own key)."""
+    database_url: str = f"sqlite+aiosqlite:///{Path('data/issuer/issuer.db').resolve()}"
+    public_url: str = "http://127.0.0.1:8001"
+    """Where learners and verifiers reach this controller: offer pages, status lists, contexts."""
+    offer_ttl_hours: float = 72.0
+    """An invitation nobody accepted within this time expires."""
+    didcomm_concurrency: int = 4
+    """Offers sent to the agent at once; a burst to one SQLite-backed agent loses messages."""
+    reconcile_interval: float = 15.0
+    """Seconds between passes that catch up with webhooks the controller missed."""
+    max_upload_bytes: int = 2_000_000
+    status_list_size: int = 131_072

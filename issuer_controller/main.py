@@ -1,17 +1,68 @@
 """ASGI entry point: ``uvicorn issuer_controller.main:create_app --factory``."""
 
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
 
 from common.app import create_controller_app
 
+from .api import credentials, institutions, offers, public, templates
 from .config import IssuerSettings
+from .context import IssuerContext
+from .db import make_engine, migrate, session_factory
+from .services.offers import on_webhook, reconcile
+
+log = logging.getLogger(__name__)
+
+
+async def _reconcile_forever(ctx: IssuerContext) -> None:
+    while True:
+        try:
+            moved = await reconcile(ctx)
+            if moved:
+                log.info("reconciled: %s", moved)
+        except Exception:  # the loop must outlive one bad pass; the next pass retries
+            log.exception("reconcile pass failed")
+        await asyncio.sleep(ctx.settings.reconcile_interval)
 
 
 def create_app(settings: IssuerSettings | None = None) -> FastAPI:
+    settings = settings or IssuerSettings()
+
+    @asynccontextmanager
+    async def services(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        await migrate(engine)
+        ctx = IssuerContext(
+            settings=settings,
+            agent=app.state.agent,
+            engine=engine,
+            sessions=session_factory(engine),
+            didcomm=asyncio.Semaphore(settings.didcomm_concurrency),
+        )
+        app.state.issuer = ctx
+        ctx.spawn(_reconcile_forever(ctx), name="reconciler")
+        try:
+            yield
+        finally:
+            await ctx.drain()
+            await engine.dispose()
+
+    async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:
+        await on_webhook(app.state.issuer, topic, payload)
+
     return create_controller_app(
-        settings or IssuerSettings(),
+        settings,
         title="mcred issuer",
         description="Institutions define microcredentials and issue them to learners' wallets.",
         version="0.1.0",
-        routers=[],
+        routers=[institutions.router, templates.router, offers.router, credentials.router, public.router],
+        services=services,
+        on_webhook=webhook,
     )

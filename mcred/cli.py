@@ -59,6 +59,7 @@ async def _up() -> int:
     _say(f"Up in {time.monotonic() - started:.1f} s:")
     _print_components(components)
     _say(f"  API docs: {components['issuer'].url}/docs and {components['verifier'].url}/docs")
+    _say(f"  Operator API key (creates institutions): {stack.operator_key_path}")
     _say("Ctrl-C or 'mcred down' stops everything.")
     died = await _wait_for_stop_signal(stack)
     if died is not None:

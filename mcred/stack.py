@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
 import sys
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from agent.config import AgentRole
+from agent.keyfiles import secret_file
 from agent.process import ManagedProcess, ProcessError, free_port, pid_alive, rss_bytes
 from agent.supervisor import AgentSupervisor
 
@@ -60,6 +62,15 @@ class Stack:
         self.components: dict[str, ComponentInfo] = {}
         self._processes: dict[str, ManagedProcess] = {}
         self._http = httpx.AsyncClient(timeout=5)
+
+    @property
+    def operator_key_path(self) -> Path:
+        return self.data_dir / "issuer" / "operator.key"
+
+    @property
+    def operator_key(self) -> str:
+        """The issuer's operator API key (creates institutions), made on first start."""
+        return secret_file(self.operator_key_path, lambda: "mco_" + secrets.token_urlsafe(32))
 
     @property
     def state_path(self) -> Path:
@@ -153,17 +164,20 @@ class Stack:
     async def _start_controller(self, name: str, port: int) -> None:
         s = self.settings
         agent = self.agents.agents[name].launch
-        prefix = f"MCRED_{name.upper()}_"
-        env = {
-            **os.environ,
-            prefix + "AGENT_ADMIN_URL": agent.admin_url,
-            prefix + "AGENT_ADMIN_API_KEY": agent.admin_api_key,
+        url = f"http://{s.host}:{port}"
+        settings = {
+            "AGENT_ADMIN_URL": agent.admin_url,
+            "AGENT_ADMIN_API_KEY": agent.admin_api_key,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / name / f'{name}.db'}",
+            "PUBLIC_URL": url,
         }
+        if name == "issuer":
+            settings["ADMIN_API_KEY"] = self.operator_key
+        env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",
             "--host", s.host, "--port", str(port),
         ]  # fmt: skip
-        url = f"http://{s.host}:{port}"
 
         async def ready() -> bool:
             try:

@@ -11,6 +11,8 @@ import pytest
 
 from agent.config import AgentRole
 from agent.supervisor import AgentSupervisor, RunningAgent
+from mcred.settings import StackSettings
+from mcred.stack import Stack
 from tests.support.netguard import NetworkGuard
 from tests.support.webhooks import WebhookCollector
 
@@ -49,6 +51,18 @@ async def agents(supervisor: AgentSupervisor, webhooks: WebhookCollector) -> dic
         *(supervisor.start(role, webhook_url=webhooks.url(role.value)) for role in roles)
     )
     return {role.value: agent for role, agent in zip(roles, started, strict=True)}
+
+
+@pytest.fixture(scope="session")
+async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    """The whole embedded stack (anvil, three agents, both controllers) on free ports, shared."""
+    settings = StackSettings(
+        data_dir=Path(tmp_path_factory.mktemp("stack")), chain_port=0, issuer_port=0, verifier_port=0
+    )
+    running = Stack(settings)
+    await running.up()
+    yield running
+    await running.down()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -14,6 +14,7 @@ from acapy_agent.core.util import STARTUP_EVENT_TOPIC
 from acapy_agent.vc.ld_proofs.document_loader import DocumentLoader
 
 from ..contexts import bundle
+from .holder import CONNECTION_ACTIVE, mirror_connection_key
 from .loader import OfflineDocumentLoader
 
 __all__ = ["setup"]
@@ -21,7 +22,11 @@ __all__ = ["setup"]
 
 async def setup(context: InjectionContext) -> None:
     bundle()  # a broken bundle stops the agent here, before it answers anything
-    context.inject(EventBus).subscribe(re.compile(f"^{re.escape(STARTUP_EVENT_TOPIC)}$"), _bind_loader)
+    bus = context.inject(EventBus)
+    bus.subscribe(re.compile(f"^{re.escape(STARTUP_EVENT_TOPIC)}$"), _bind_loader)
+    config = (context.settings.get("plugin_config") or {}).get("mcred") or {}
+    if config.get("mirror_connection_keys"):
+        bus.subscribe(re.compile(CONNECTION_ACTIVE), mirror_connection_key)
 
 
 async def _bind_loader(profile: Profile, event: Event) -> None:

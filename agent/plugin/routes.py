@@ -3,6 +3,7 @@
 from acapy_agent.admin.decorators.auth import tenant_authentication
 from acapy_agent.admin.request_context import AdminRequestContext
 from acapy_agent.vc.ld_proofs.document_loader import DocumentLoader
+from acapy_agent.vc.ld_proofs.error import LinkedDataProofException
 from aiohttp import web
 from aiohttp_apispec import docs
 from pyld.jsonld import JsonLdError
@@ -35,10 +36,11 @@ def _innermost_message(err: BaseException) -> str:
 
 @web.middleware
 async def jsonld_errors_middleware(request: web.BaseRequest, handler):
-    """A document the JSON-LD processor refuses is bad input: 400 with the reason, not a bare 500."""
+    """A document the JSON-LD processor or the proof library refuses (unknown context, a property no
+    context defines) is bad input: 400 with the reason, not a bare 500."""
     try:
         return await handler(request)
-    except JsonLdError as err:
+    except (JsonLdError, LinkedDataProofException) as err:
         return web.json_response({"message": _innermost_message(err)}, status=400)
 
 

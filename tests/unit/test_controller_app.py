@@ -13,11 +13,18 @@ from verifier_controller.main import create_app as create_verifier
 
 
 @pytest.fixture(params=["issuer", "verifier"])
-async def client(request: pytest.FixtureRequest):
+async def client(request: pytest.FixtureRequest, tmp_path):
     """A controller whose agent is not running (nothing listens on its admin port)."""
     url = f"http://127.0.0.1:{free_port()}"
     if request.param == "issuer":
-        app = create_issuer(IssuerSettings(agent_admin_url=url, agent_admin_api_key="k"))
+        app = create_issuer(
+            IssuerSettings(
+                agent_admin_url=url,
+                agent_admin_api_key="k",
+                admin_api_key="operator",
+                database_url=f"sqlite+aiosqlite:///{tmp_path / 'issuer.db'}",
+            )
+        )
     else:
         app = create_verifier(VerifierSettings(agent_admin_url=url, agent_admin_api_key="k"))
     async with app.router.lifespan_context(app):
@@ -60,8 +67,10 @@ async def test_invalid_body_names_what_is_wrong(client: httpx.AsyncClient) -> No
     assert "dict" in body["errors"][0]["reason"] or "object" in body["errors"][0]["reason"]
 
 
-def test_settings_need_their_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MCRED_ISSUER_AGENT_ADMIN_API_KEY", raising=False)
+def test_settings_need_their_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AGENT_ADMIN_API_KEY", "ADMIN_API_KEY"):
+        monkeypatch.delenv(f"MCRED_ISSUER_{name}", raising=False)
     monkeypatch.setenv("MCRED_ISSUER_AGENT_ADMIN_URL", "http://127.0.0.1:1")
-    with pytest.raises(ValueError, match="agent_admin_api_key"):
+    with pytest.raises(ValueError, match="agent_admin_api_key") as caught:
         IssuerSettings(_env_file=None)
+    assert "admin_api_key" in str(caught.value)

@@ -1,0 +1,476 @@
+"""The microcredential: an Open Badges 3.0 ``OpenBadgeCredential`` carrying the EU's mandatory elements.
+
+Council Recommendation 2022/C 243/02, Annex I lists eleven mandatory elements and five optional ones; each
+is mapped to an OB3 field where OB3 has one and to a term of our extension context otherwise
+(``docs/credential-model.md`` has the table). Two delivery profiles share one credential id and one set of
+status entries:
+
+- *wallet* — VCDM 1.1 + OB 3.0.2, Ed25519Signature2018, no ``credentialStatus`` (Credo 0.5 rejects it);
+- *standard* — VCDM 2.0 + OB 3.0.3, Ed25519Signature2020, ``credentialSchema`` and one
+  ``credentialStatus`` (the OB3 JSON Schema allows exactly one: the revocation entry).
+
+Every status entry (revocation and suspension) is listed in ``statusEntries`` in both profiles, which is
+where our verifier reads them.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+import jsonschema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
+
+from agent.contexts import MCRED_CONTEXT_URL
+
+__all__ = [
+    "CREDENTIALS_V1",
+    "CREDENTIALS_V2",
+    "EU_MANDATORY_ELEMENTS",
+    "OB3_SCHEMA_URL",
+    "Award",
+    "Institution",
+    "LangMap",
+    "Profile",
+    "StatusEntry",
+    "Template",
+    "build_credential",
+    "agent_document",
+    "hashed_email",
+    "missing_eu_elements",
+    "ob3_document",
+    "ob3_schema_errors",
+]
+
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
+OB3_CONTEXT_WALLET = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"
+OB3_CONTEXT_STANDARD = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB3_SCHEMA_URL = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+)
+EQF_URL = "https://europa.eu/europass/en/description-eight-eqf-levels"
+PRK_URL = "https://prk.men.gov.pl/"
+IQR_URL = "https://kwalifikacje.gov.pl/"
+
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _valid_lang_map(value: dict[str, str]) -> dict[str, str]:
+    if not value:
+        raise ValueError("needs at least one language, e.g. {'pl': ..., 'en': ...}")
+    for lang, text in value.items():
+        if not _LANG.match(lang):
+            raise ValueError(f"{lang!r} is not a language tag (BCP 47, e.g. 'pl', 'en')")
+        if not text.strip():
+            raise ValueError(f"the {lang!r} text is empty")
+    return value
+
+
+LangMap = Annotated[dict[str, str], AfterValidator(_valid_lang_map)]
+"""Text by language, e.g. ``{"pl": "Analiza danych", "en": "Data analysis"}``."""
+
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Profile(enum.StrEnum):
+    WALLET = "wallet"
+    STANDARD = "standard"
+
+    @property
+    def proof_type(self) -> str:
+        return "Ed25519Signature2018" if self is Profile.WALLET else "Ed25519Signature2020"
+
+
+class ParticipationForm(enum.StrEnum):
+    ONLINE = "online"
+    ONSITE = "onsite"
+    BLENDED = "blended"
+    VOLUNTEERING = "volunteering"
+    WORK_BASED = "work-based"
+
+
+class Supervision(enum.StrEnum):
+    """The Recommendation's three cases, with online and onsite kept apart."""
+
+    UNSUPERVISED = "unsupervised-no-identity-verification"
+    SUPERVISED_NO_ID = "supervised-no-identity-verification"
+    SUPERVISED_ONLINE_ID = "supervised-online-with-identity-verification"
+    SUPERVISED_ONSITE_ID = "supervised-onsite-with-identity-verification"
+
+
+class LearningOutcome(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    statement: LangMap
+    esco_skill: HttpUrl | None = None
+    """An ESCO skill URI this outcome evidences (http://data.europa.eu/esco/skill/...)."""
+
+
+class EscoSkill(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uri: HttpUrl
+    title: Text
+
+
+class IqrAlignment(BaseModel):
+    """Integrated Qualifications Register (ZRK) codes this microcredential certifies."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    qualification_code: Text | None = None
+    learning_outcome_set_codes: list[Text] = []
+
+
+class Template(BaseModel):
+    """A microcredential definition: everything that is the same for every learner who earns it.
+
+    Field descriptions name the EU element (Annex I) each field carries.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: LangMap = Field(description="EU 2 — title of the micro-credential")
+    description: LangMap = Field(description="What the learner did and can do (OB3 requires it)")
+    learning_outcomes: list[LearningOutcome] = Field(min_length=1, description="EU 6 — learning outcomes")
+    ects: float = Field(gt=0, le=180, description="EU 7 — notional workload in ECTS credits")
+    workload_hours: float | None = Field(None, gt=0, description="EU 7 — workload in hours")
+    eqf_level: int = Field(ge=1, le=8, description="EU 8 — EQF level")
+    prk_level: int | None = Field(
+        None, ge=1, le=8, description="EU 8 — Polish Qualifications Framework level"
+    )
+    assessment_type: Text = Field(description="EU 9 — type of assessment")
+    participation_form: ParticipationForm = Field(description="EU 10 — form of participation")
+    quality_assurance: Text = Field(description="EU 11 — type of quality assurance")
+    quality_assurance_url: HttpUrl | None = None
+    criteria: LangMap | None = Field(None, description="How it is earned; defaults to the outcomes")
+    iqr: IqrAlignment | None = None
+    esco_skills: list[EscoSkill] = []
+    prerequisites: list[Text] = Field([], description="optional — prerequisites")
+    supervision: Supervision | None = Field(
+        None, description="optional — supervision and identity verification during assessment"
+    )
+    stackability: Literal["stand-alone", "stackable"] | None = Field(
+        None, description="optional — integration / stackability"
+    )
+    further_information: Text | None = Field(None, description="optional — further information")
+    field_of_study: Text | None = None
+    language: str = Field("pl", pattern=_LANG.pattern, description="Language of the single-language fields")
+
+    def text(self, value: dict[str, str]) -> str:
+        """The text in the template's language, else English, else the first given."""
+        return value.get(self.language) or value.get("en") or next(iter(value.values()))
+
+
+class Institution(BaseModel):
+    """The awarding body (EU 3 and 4) as it appears in the credential's issuer Profile."""
+
+    did: str
+    name: str
+    country_code: str
+    url: str | None = None
+    identifiers: dict[str, str] = {}
+    """Official identifiers by type, e.g. ``{"REGON": "000001", "IQR awarding body": "..."}``."""
+
+
+class Award(BaseModel):
+    """What is particular to one learner's credential."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grade: Text | None = Field(None, description="optional — grade achieved")
+    credits_earned: float | None = Field(None, gt=0, le=180)
+    activity_start_date: datetime | None = None
+    activity_end_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    purpose: Literal["revocation", "suspension"]
+    list_url: str
+    index: int
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "id": f"{self.list_url}#{self.index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": self.purpose,
+            "statusListIndex": str(self.index),
+            "statusListCredential": self.list_url,
+        }
+
+
+def hashed_email(email: str, salt: str) -> dict[str, Any]:
+    """OB3 IdentityObject: ``sha256$<hex>`` of the normalised address plus the salt."""
+    digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+    return {
+        "type": "IdentityObject",
+        "identityHash": f"sha256${digest}",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "salt": salt,
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _alignments(template: Template) -> list[dict[str, Any]]:
+    alignments = [
+        {
+            "type": ["Alignment"],
+            "targetName": f"EQF level {template.eqf_level}",
+            "targetUrl": EQF_URL,
+            "targetFramework": "European Qualifications Framework",
+            "targetCode": str(template.eqf_level),
+            "targetType": "ext:QualificationsFrameworkLevel",
+        }
+    ]
+    if template.prk_level is not None:
+        alignments.append(
+            {
+                "type": ["Alignment"],
+                "targetName": f"PRK poziom {template.prk_level}",
+                "targetUrl": PRK_URL,
+                "targetFramework": "Polska Rama Kwalifikacji",
+                "targetCode": str(template.prk_level),
+                "targetType": "ext:QualificationsFrameworkLevel",
+            }
+        )
+    if template.iqr is not None:
+        if template.iqr.qualification_code:
+            alignments.append(
+                {
+                    "type": ["Alignment"],
+                    "targetName": f"ZRK {template.iqr.qualification_code}",
+                    "targetUrl": IQR_URL,
+                    "targetFramework": "Zintegrowany Rejestr Kwalifikacji (IQR)",
+                    "targetCode": template.iqr.qualification_code,
+                    "targetType": "ceterms:Credential",
+                }
+            )
+        for code in template.iqr.learning_outcome_set_codes:
+            alignments.append(
+                {
+                    "type": ["Alignment"],
+                    "targetName": f"ZRK zestaw efektów uczenia się {code}",
+                    "targetUrl": IQR_URL,
+                    "targetFramework": "Zintegrowany Rejestr Kwalifikacji (IQR)",
+                    "targetCode": code,
+                    "targetType": "ext:LearningOutcomeSet",
+                }
+            )
+    for skill in template.esco_skills:
+        alignments.append(
+            {
+                "type": ["Alignment"],
+                "targetName": skill.title,
+                "targetUrl": str(skill.uri),
+                "targetFramework": "ESCO",
+                "targetType": "ceasn:Competency",
+            }
+        )
+    return alignments
+
+
+def _achievement(template: Template, achievement_id: str) -> dict[str, Any]:
+    outcomes = [template.text(o.statement) for o in template.learning_outcomes]
+    criteria = (
+        template.text(template.criteria)
+        if template.criteria
+        else "\n".join(f"- {outcome}" for outcome in outcomes)
+    )
+    achievement: dict[str, Any] = {
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "MicroCredential",
+        "name": template.text(template.title),
+        "description": template.text(template.description),
+        "nameLanguageMap": template.title,
+        "descriptionLanguageMap": template.description,
+        "criteria": {"narrative": criteria},
+        "creditsAvailable": template.ects,
+        "alignment": _alignments(template),
+        "learningOutcomes": [
+            {"type": "LearningOutcome", "statement": o.statement} for o in template.learning_outcomes
+        ],
+        "assessmentType": template.assessment_type,
+        "participationForm": template.participation_form.value,
+        "qualityAssurance": template.quality_assurance,
+    }
+    optional = {
+        "workloadHours": template.workload_hours,
+        "qualityAssuranceUrl": str(template.quality_assurance_url)
+        if template.quality_assurance_url
+        else None,
+        "prerequisites": template.prerequisites or None,
+        "supervisionAndIdentityVerification": template.supervision.value if template.supervision else None,
+        "stackability": template.stackability,
+        "furtherInformation": template.further_information,
+        "fieldOfStudy": template.field_of_study,
+    }
+    achievement.update({k: v for k, v in optional.items() if v is not None})
+    return achievement
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _issuer(institution: Institution) -> dict[str, Any]:
+    issuer: dict[str, Any] = {
+        "id": institution.did,
+        "type": ["Profile"],
+        "name": institution.name,
+        "address": {"type": ["Address"], "addressCountryCode": institution.country_code},
+    }
+    if institution.url:
+        issuer["url"] = institution.url
+    if institution.identifiers:
+        issuer["otherIdentifier"] = [
+            {"type": "IdentifierEntry", "identifier": value, "identifierType": f"ext:{_slug(kind)}"}
+            for kind, value in institution.identifiers.items()
+        ]
+    return issuer
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "identifier"
+
+
+def build_credential(
+    profile: Profile,
+    *,
+    template: Template,
+    institution: Institution,
+    credential_id: str,
+    achievement_id: str,
+    subject_did: str,
+    issued_at: datetime,
+    status: list[StatusEntry],
+    award: Award | None = None,
+    identifier: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The unsigned credential of one profile; the agent adds the proof."""
+    award = award or Award()
+    subject: dict[str, Any] = {
+        "id": subject_did,
+        "type": ["AchievementSubject"],
+        "achievement": _achievement(template, achievement_id),
+        "creditsEarned": award.credits_earned or template.ects,
+    }
+    if identifier is not None:
+        subject["identifier"] = [identifier]
+    if award.grade:
+        subject["result"] = [{"type": ["Result"], "value": award.grade}]
+    if award.activity_start_date:
+        subject["activityStartDate"] = _iso(award.activity_start_date)
+    if award.activity_end_date:
+        subject["activityEndDate"] = _iso(award.activity_end_date)
+
+    credential: dict[str, Any] = {
+        "id": credential_id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": _issuer(institution),
+        "name": template.text(template.title),
+        "credentialSubject": subject,
+        "statusEntries": [entry.as_json() for entry in status],
+    }
+    if profile is Profile.WALLET:
+        context = [CREDENTIALS_V1, OB3_CONTEXT_WALLET, STATUS_V1, MCRED_CONTEXT_URL]
+        credential["issuanceDate"] = _iso(issued_at)
+    else:
+        context = [CREDENTIALS_V2, OB3_CONTEXT_STANDARD, MCRED_CONTEXT_URL]
+        credential["validFrom"] = _iso(issued_at)
+        credential["awardedDate"] = _iso(issued_at)
+        credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
+        revocation = [e for e in status if e.purpose == "revocation"]
+        if revocation:
+            credential["credentialStatus"] = revocation[0].as_json()
+    return {"@context": context, **credential}
+
+
+EU_MANDATORY_ELEMENTS: dict[str, str] = {
+    "learner": "identification of the learner",
+    "title": "title of the micro-credential",
+    "country": "country/region of the issuer",
+    "awarding_body": "awarding body",
+    "date": "date of issuing",
+    "learning_outcomes": "learning outcomes",
+    "workload": "notional workload (ECTS)",
+    "level": "level (EQF / NQF)",
+    "assessment": "type of assessment",
+    "participation": "form of participation",
+    "quality_assurance": "type of quality assurance",
+}
+
+
+def missing_eu_elements(credential: dict[str, Any]) -> list[str]:
+    """The EU mandatory elements a credential lacks (keys of ``EU_MANDATORY_ELEMENTS``); empty if complete."""
+    subject = credential.get("credentialSubject") or {}
+    if isinstance(subject, list):
+        subject = subject[0] if subject else {}
+    achievement = subject.get("achievement") or {}
+    issuer = credential.get("issuer")
+    issuer = issuer if isinstance(issuer, dict) else {}
+    alignments = achievement.get("alignment") or []
+    frameworks = " ".join(str(a.get("targetFramework", "")) for a in alignments if isinstance(a, dict))
+    present = {
+        "learner": bool(subject.get("id") or subject.get("identifier")),
+        "title": bool(achievement.get("name")),
+        "country": bool((issuer.get("address") or {}).get("addressCountryCode")),
+        "awarding_body": bool(issuer.get("id") and issuer.get("name")),
+        "date": bool(credential.get("validFrom") or credential.get("issuanceDate")),
+        "learning_outcomes": bool(
+            achievement.get("learningOutcomes") or achievement.get("resultDescription")
+        ),
+        "workload": achievement.get("creditsAvailable") is not None
+        or achievement.get("workloadHours") is not None,
+        "level": "Qualifications Framework" in frameworks or "Rama Kwalifikacji" in frameworks,
+        "assessment": bool(achievement.get("assessmentType")),
+        "participation": bool(achievement.get("participationForm")),
+        "quality_assurance": bool(achievement.get("qualityAssurance")),
+    }
+    return [name for name, ok in present.items() if not ok]
+
+
+def ob3_document(signed: dict[str, Any]) -> dict[str, Any]:
+    """The signed standard credential as delivered: the OB3 JSON Schema wants ``proof`` as an array
+    (VCDM allows one object or a set; the graph is the same)."""
+    proof = signed.get("proof")
+    return {**signed, "proof": [proof]} if isinstance(proof, dict) else signed
+
+
+def agent_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The credential as ACA-Py verifies it: one proof object, not a one-element array."""
+    proof = document.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        return {**document, "proof": proof[0]}
+    return document
+
+
+@cache
+def _ob3_validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(
+        (resources.files("common") / "schemas" / "ob_v3p0_achievementcredential_schema.json").read_text()
+    )
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+
+
+def ob3_schema_errors(document: dict[str, Any]) -> list[str]:
+    """Violations of the OB 3.0 AchievementCredential JSON Schema (2024-07), each with its JSON path."""
+    return [
+        f"{error.json_path}: {error.message[:300]}"
+        for error in sorted(_ob3_validator().iter_errors(document), key=lambda e: e.json_path)
+    ]

@@ -1,0 +1,19 @@
+"""QR codes for invitations (segno: pure Python, PNG and SVG)."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+
+
+def qr_png(data: str, scale: int = 6) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+def qr_svg(data: str, scale: int = 6) -> str:
+    buffer = io.BytesIO()
+    segno.make(data, error="m").save(buffer, kind="svg", scale=scale, border=4, xmldecl=False)
+    return buffer.getvalue().decode()

@@ -1,0 +1,25 @@
+from fastapi import APIRouter
+
+from ..schemas import InstitutionCreate, InstitutionCreated, InstitutionOut
+from ..security import CurrentInstitution, OperatorOnly
+from ..services.institutions import create_institution
+from . import IssuerDep
+
+router = APIRouter(prefix="/v1/institutions", tags=["institutions"])
+
+
+@router.post(
+    "", status_code=201, response_model=InstitutionCreated, dependencies=[OperatorOnly],
+    operation_id="institutions-create",
+)  # fmt: skip
+async def create(data: InstitutionCreate, ctx: IssuerDep) -> InstitutionCreated:
+    """Register an institution (operator key): a signing DID is made in the agent's wallet, and the
+    institution's own API key is returned once."""
+    institution, api_key = await create_institution(ctx, data)
+    return InstitutionCreated(**InstitutionOut.model_validate(institution).model_dump(), api_key=api_key)
+
+
+@router.get("/me", response_model=InstitutionOut, operation_id="institutions-me")
+async def me(institution: CurrentInstitution) -> InstitutionOut:
+    """The institution the API key belongs to."""
+    return InstitutionOut.model_validate(institution)

@@ -1,0 +1,43 @@
+from fastapi import APIRouter
+
+from ..models import Offer
+from ..schemas import HistoryEntry, Learner, OfferCreate, OfferOut
+from ..security import CurrentInstitution
+from ..services import offers
+from . import IssuerDep
+
+router = APIRouter(prefix="/v1/offers", tags=["offers"])
+
+
+def offer_out(offer: Offer, public_url: str) -> OfferOut:
+    page = f"{public_url}/offers/{offer.id}"
+    return OfferOut(
+        id=offer.id,
+        state=offer.state,
+        error=offer.error,
+        template_id=offer.template_id,
+        credential_id=offer.credential_id,
+        learner=Learner(email=offer.learner_email, name=offer.learner_name, ref=offer.learner_ref),
+        invitation_url=offer.invitation_url,
+        page_url=page,
+        qr_png_url=f"{page}/qr.png",
+        qr_svg_url=f"{page}/qr.svg",
+        holder_did=offer.holder_did,
+        created_at=offer.created_at,
+        expires_at=offer.expires_at,
+        issued_at=offer.issued_at,
+        history=[HistoryEntry(state=e.state, at=e.at, detail=e.detail) for e in offer.events],
+    )
+
+
+@router.post("", status_code=201, response_model=OfferOut, operation_id="offers-create")
+async def create(data: OfferCreate, institution: CurrentInstitution, ctx: IssuerDep):
+    """Offer a microcredential to one learner: the answer carries the invitation (URL, QR codes, a page
+    to show on a phone); the learner's wallet scans it and the credential follows."""
+    offer = await offers.create_offer(ctx, institution, data.template_id, data.learner, data.award)
+    return offer_out(offer, ctx.settings.public_url)
+
+
+@router.get("/{offer_id}", response_model=OfferOut, operation_id="offers-get")
+async def read(offer_id: str, institution: CurrentInstitution, ctx: IssuerDep):
+    return offer_out(await offers.get_offer(ctx, institution, offer_id), ctx.settings.public_url)

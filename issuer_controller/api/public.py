@@ -1,0 +1,90 @@
+"""Public pages: the learner's offer page (QR + deep link) and our JSON-LD context at its stable URL."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from agent.contexts import MCRED_CONTEXT_URL, bundle
+from common.microcredential import Template as TemplateDefinition
+from common.qr import qr_png, qr_svg
+
+from ..errors import NotReady
+from ..models import OfferState
+from ..services.offers import public_offer
+from . import IssuerDep
+
+router = APIRouter(tags=["public"])
+
+
+def deep_link(invitation_url: str) -> str:
+    """``didcomm://invite?oob=…``: opens a DIDComm wallet (Bifold, BC Wallet) straight from the phone."""
+    return f"didcomm://invite?{urlsplit(invitation_url).query}"
+
+
+async def _invitation(ctx, offer_id: str) -> str:
+    offer, _, _ = await public_offer(ctx, offer_id)
+    if offer.state != OfferState.INVITED or not offer.invitation_url:
+        raise NotReady(f"offer {offer_id} is {offer.state}: its invitation can no longer be used")
+    return offer.invitation_url
+
+
+@router.get("/offers/{offer_id}/qr.png", operation_id="public-offer-qr-png")
+async def offer_qr_png(offer_id: str, ctx: IssuerDep) -> Response:
+    return Response(qr_png(await _invitation(ctx, offer_id)), media_type="image/png")
+
+
+@router.get("/offers/{offer_id}/qr.svg", operation_id="public-offer-qr-svg")
+async def offer_qr_svg(offer_id: str, ctx: IssuerDep) -> Response:
+    return Response(qr_svg(await _invitation(ctx, offer_id)), media_type="image/svg+xml")
+
+
+@router.get("/offers/{offer_id}", response_class=HTMLResponse, operation_id="public-offer-page")
+async def offer_page(offer_id: str, ctx: IssuerDep) -> HTMLResponse:
+    """The page a learner opens on a phone (or sees on a screen to scan)."""
+    offer, institution, template = await public_offer(ctx, offer_id)
+    definition = TemplateDefinition.model_validate(template.definition)
+    titles = "".join(
+        f'<p lang="{escape(lang)}" class="title">{escape(text)}</p>'
+        for lang, text in definition.title.items()
+    )
+    if offer.state == OfferState.INVITED and offer.invitation_url:
+        body = f"""
+  <p>Scan with your wallet app (e.g. Bifold, BC Wallet) / Zeskanuj w aplikacji portfela:</p>
+  <div class="qr">{qr_svg(offer.invitation_url)}</div>
+  <p><a class="button" href="{escape(deep_link(offer.invitation_url))}">
+    Open in wallet / Otwórz w portfelu</a></p>
+  <p class="small">Valid until / Ważne do {offer.expires_at:%Y-%m-%d %H:%M} UTC</p>"""
+    elif offer.state == OfferState.ISSUED:
+        body = (
+            "<p>This credential is already in your wallet. / Ten mikropoświadczenie jest już w portfelu.</p>"
+        )
+    else:
+        body = f"<p>This offer is {escape(offer.state)}. Ask {escape(institution.name)} for a new one.</p>"
+    page = f"""<!doctype html>
+<html lang="pl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(definition.text(definition.title))} — {escape(institution.name)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
+.title{{font-size:1.3rem;font-weight:600;margin:.2rem 0}}.qr svg{{width:100%;height:auto;max-width:20rem}}
+.button{{display:inline-block;padding:.8rem 1.2rem;background:#003399;color:#fff;border-radius:.4rem;
+text-decoration:none}}.small{{color:#555;font-size:.9rem}}</style></head>
+<body>
+  <p class="small">{escape(institution.name)} offers you a microcredential / oferuje Ci mikropoświadczenie</p>
+  {titles}
+  {body}
+</body></html>"""
+    return HTMLResponse(page)
+
+
+@router.get("/contexts/mcred/v1", operation_id="public-context", include_in_schema=True)
+async def context() -> Response:
+    """Our JSON-LD extension context, byte for byte what the agents sign with."""
+    return Response(
+        bundle().raw(MCRED_CONTEXT_URL),
+        media_type="application/ld+json",
+        headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"},
+    )

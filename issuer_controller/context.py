@@ -1,0 +1,44 @@
+"""What the issuer's services share for the controller's lifetime (built in the lifespan, never at import)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from agent.client import AdminClient
+
+from .config import IssuerSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IssuerContext:
+    settings: IssuerSettings
+    agent: AdminClient
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    didcomm: asyncio.Semaphore
+    """Bounds the DIDComm exchanges the controller starts at once."""
+    tasks: set[asyncio.Task] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
+        """Run in the background; a failure is logged (the reconciler retries what was left)."""
+        task = asyncio.create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed: %r", task.get_name(), task.exception(), exc_info=task.exception())
+
+    async def drain(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -1,0 +1,174 @@
+"""What the issuer controller persists. Every offer ends in a final state; its history is kept."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; every one we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(300))
+    country_code: Mapped[str] = mapped_column(String(2))
+    url: Mapped[str | None] = mapped_column(String(500))
+    identifiers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    did: Mapped[str] = mapped_column(String(200), unique=True)
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class TemplateStatus(enum.StrEnum):
+    ACTIVE = "active"
+    RETIRED = "retired"
+
+
+class Template(Base):
+    __tablename__ = "templates"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    definition: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default=TemplateStatus.ACTIVE)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    retired_at: Mapped[datetime | None]
+
+    @property
+    def achievement_id(self) -> str:
+        return f"urn:uuid:{self.id}"
+
+
+class StatusList(Base):
+    """One W3C Bitstring status list of an institution (revocation or suspension).
+
+    ``generation`` numbers an institution's lists per purpose; its uniqueness lets only one of several
+    concurrent offers open the next list.
+    """
+
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("institution_id", "purpose", "generation", name="uq_status_list_gen"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    generation: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class StatusAllocation(Base):
+    """An index given to one credential; the primary key makes it unique, rows are never deleted
+    so an index is never reused."""
+
+    __tablename__ = "status_allocations"
+
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+
+
+class OfferState(enum.StrEnum):
+    INVITED = "invited"
+    CONNECTED = "connected"
+    OFFERED = "offered"
+    ISSUED = "issued"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+    @property
+    def final(self) -> bool:
+        return self in (OfferState.ISSUED, OfferState.FAILED, OfferState.EXPIRED)
+
+    @property
+    def rank(self) -> int:
+        """Progress order: a late or repeated event never moves an offer backwards."""
+        return list(OfferState).index(self) if not self.final else 99
+
+
+class Offer(Base):
+    """One learner's microcredential, from invitation to issued (or failed / expired, with the reason)."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("bulk_job_id", "bulk_row", name="uq_offer_bulk_row"),
+        Index("ix_offers_state", "state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(64), unique=True)
+    learner_name: Mapped[str | None] = mapped_column(String(300))
+    learner_email: Mapped[str | None] = mapped_column(String(320))
+    learner_ref: Mapped[str | None] = mapped_column(String(200))
+    identifier_salt: Mapped[str] = mapped_column(String(64))
+    award: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default=OfferState.INVITED)
+    error: Mapped[str | None] = mapped_column(Text)
+    oob_id: Mapped[str | None] = mapped_column(String(64))
+    invitation_msg_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_url: Mapped[str | None] = mapped_column(Text)
+    connection_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    holder_did: Mapped[str | None] = mapped_column(String(200))
+    cred_ex_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    thread_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    wallet_credential: Mapped[dict[str, Any] | None]
+    standard_credential: Mapped[dict[str, Any] | None]
+    bulk_job_id: Mapped[str | None] = mapped_column(ForeignKey("bulk_jobs.id"), index=True)
+    bulk_row: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    expires_at: Mapped[datetime]
+    issued_at: Mapped[datetime | None]
+
+    events: Mapped[list[OfferEvent]] = relationship(
+        order_by="OfferEvent.id", cascade="all, delete-orphan", lazy="raise"
+    )
+
+
+class OfferEvent(Base):
+    __tablename__ = "offer_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=now)
+    state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class BulkJob(Base):
+    """A CSV of learners for one template; the same file for the same template is the same job."""
+
+    __tablename__ = "bulk_jobs"
+    __table_args__ = (UniqueConstraint("institution_id", "template_id", "file_sha256", name="uq_bulk_file"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str | None] = mapped_column(String(300))
+    total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=now)

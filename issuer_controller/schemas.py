@@ -1,0 +1,87 @@
+"""Request and response bodies of the issuer API (the credential model itself is common.microcredential)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from common.microcredential import Award, Template
+
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+
+
+class InstitutionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300, description="EU 4 — awarding body")
+    country_code: CountryCode = Field(description="EU 3 — ISO 3166-1 alpha-2 country of the issuer")
+    url: str | None = Field(None, max_length=500)
+    identifiers: dict[str, str] = Field({}, description='Official identifiers, e.g. {"REGON": "000001"}')
+
+
+class InstitutionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    country_code: str
+    url: str | None
+    identifiers: dict[str, str]
+    did: str
+    created_at: datetime
+
+
+class InstitutionCreated(InstitutionOut):
+    api_key: str = Field(description="Shown once: the institution's key for X-API-Key")
+
+
+class TemplateOut(BaseModel):
+    id: str
+    status: str
+    achievement_id: str
+    definition: Template
+    created_at: datetime
+    retired_at: datetime | None
+
+
+class Learner(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = Field(None, description="Goes into the credential only as a salted hash (EU 1)")
+    name: str | None = Field(None, max_length=300)
+    ref: str | None = Field(None, max_length=200, description="The institution's own learner id")
+
+
+class OfferCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    template_id: str
+    learner: Learner = Learner()
+    award: Award = Award()
+
+
+class HistoryEntry(BaseModel):
+    state: str
+    at: datetime
+    detail: str | None
+
+
+class OfferOut(BaseModel):
+    id: str
+    state: str
+    error: str | None
+    template_id: str
+    credential_id: str
+    learner: Learner
+    invitation_url: str | None
+    page_url: str
+    qr_png_url: str
+    qr_svg_url: str
+    holder_did: str | None
+    created_at: datetime
+    expires_at: datetime
+    issued_at: datetime | None
+    history: list[HistoryEntry]

@@ -1,0 +1,37 @@
+"""Issued credentials: list, read with history, download the standard profile (JSON or baked PNG)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from common.baking import badge_png, bake_png
+
+from ..context import IssuerContext
+from ..errors import NotFound, NotReady
+from ..models import Institution, Offer, OfferState
+
+
+async def list_credentials(
+    ctx: IssuerContext, institution: Institution, template_id: str | None, limit: int, offset: int
+) -> list[Offer]:
+    query = select(Offer).where(Offer.institution_id == institution.id, Offer.state == OfferState.ISSUED)
+    if template_id:
+        query = query.where(Offer.template_id == template_id)
+    query = query.options(selectinload(Offer.events)).order_by(Offer.issued_at).limit(limit).offset(offset)
+    async with ctx.sessions() as session:
+        return list(await session.scalars(query))
+
+
+async def issued_credential(ctx: IssuerContext, institution: Institution, offer_id: str) -> Offer:
+    async with ctx.sessions() as session:
+        offer = await session.get(Offer, offer_id, options=[selectinload(Offer.events)])
+    if offer is None or offer.institution_id != institution.id:
+        raise NotFound(f"no credential {offer_id} for this institution")
+    if offer.state != OfferState.ISSUED or offer.standard_credential is None:
+        raise NotReady(f"credential {offer_id} is {offer.state}, not issued")
+    return offer
+
+
+def baked_badge(offer: Offer) -> bytes:
+    return bake_png(badge_png(), offer.standard_credential)

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from ..context import IssuerContext
+from ..models import Institution
+from ..schemas import InstitutionCreate
+from ..security import key_hash, new_api_key
+
+
+async def create_institution(ctx: IssuerContext, data: InstitutionCreate) -> tuple[Institution, str]:
+    """A new institution with its own signing DID in the agent's wallet; returns it and its API key."""
+    did = await ctx.agent.create_did_key()
+    api_key = new_api_key()
+    institution = Institution(
+        name=data.name,
+        country_code=data.country_code,
+        url=data.url,
+        identifiers=data.identifiers,
+        did=did.did,
+        api_key_hash=key_hash(api_key),
+    )
+    async with ctx.sessions() as session, session.begin():
+        session.add(institution)
+    return institution, api_key

@@ -1,0 +1,267 @@
+"""The issuer controller, its agent and the learner's wallet stand-in: real processes, HTTP and DIDComm."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from agent.contexts import MCRED_CONTEXT_URL, bundle
+from common.baking import unbake_png
+from common.microcredential import agent_document, missing_eu_elements, ob3_schema_errors
+from mcred.stack import Stack
+from tests.support.flows import eventually, scan
+from tests.support.templates import template_body
+
+DEADLINE = 60
+
+
+@pytest.fixture(scope="module")
+async def issuer(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+async def institution(issuer: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
+    response = await issuer.post(
+        "/v1/institutions",
+        json={
+            "name": "Uniwersytet Przykładowy",
+            "country_code": "PL",
+            "url": "https://example.edu.pl",
+            "identifiers": {"REGON": "000001"},
+        },
+        headers={"X-API-Key": stack.operator_key},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def auth(institution: dict[str, Any]) -> dict[str, str]:
+    return {"X-API-Key": institution["api_key"]}
+
+
+@pytest.fixture(scope="module")
+async def template(issuer: httpx.AsyncClient, auth: dict[str, str]) -> dict[str, Any]:
+    response = await issuer.post("/v1/templates", json=template_body(), headers=auth)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def offer_until_final(issuer: httpx.AsyncClient, auth: dict[str, str], offer_id: str) -> dict[str, Any]:
+    """Poll the offer (with a deadline) until it reaches a final state."""
+    deadline = time.monotonic() + DEADLINE
+    while True:
+        offer = (await issuer.get(f"/v1/offers/{offer_id}", headers=auth)).json()
+        if offer["state"] in ("issued", "failed", "expired"):
+            return offer
+        assert time.monotonic() < deadline, f"offer still {offer['state']}: {offer['history']}"
+        await asyncio.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+async def issued(
+    issuer: httpx.AsyncClient, auth: dict[str, str], template: dict[str, Any], stack: Stack
+) -> dict[str, Any]:
+    """A learner scans the offer's invitation with the wallet stand-in and ends up holding the credential."""
+    response = await issuer.post(
+        "/v1/offers",
+        json={
+            "template_id": template["id"],
+            "learner": {"email": "Anna.Nowak@example.pl", "name": "Anna Nowak", "ref": "s1001"},
+            "award": {"grade": "5.0"},
+        },
+        headers=auth,
+    )
+    assert response.status_code == 201, response.text
+    offer = response.json()
+    assert offer["state"] == "invited"
+    assert offer["invitation_url"].startswith("http")
+    await stack.agents.agents["learner"].client.receive_invitation(scan(offer["invitation_url"]))
+    return await offer_until_final(issuer, auth, offer["id"])
+
+
+async def test_offer_ends_issued_and_the_wallet_holds_what_was_recorded(
+    issued: dict[str, Any], issuer: httpx.AsyncClient, auth: dict[str, str], stack: Stack
+) -> None:
+    assert issued["state"] == "issued", issued
+    assert [h["state"] for h in issued["history"]] == ["invited", "connected", "offered", "issued"]
+    assert issued["holder_did"].startswith("did:key:z6Mk")
+
+    recorded = (
+        await issuer.get(f"/v1/credentials/{issued['id']}/download?profile=wallet", headers=auth)
+    ).json()
+    learner = stack.agents.agents["learner"].client
+    held = [
+        c["cred_value"] for c in await learner.w3c_credentials() if c["cred_value"]["id"] == recorded["id"]
+    ]
+    assert held == [recorded]
+    assert recorded["credentialSubject"]["id"] == issued["holder_did"]
+    assert recorded["proof"]["type"] == "Ed25519Signature2018"
+    assert recorded["proof"]["proofPurpose"] == "assertionMethod"
+    assert "credentialStatus" not in recorded
+    assert {e["statusPurpose"] for e in recorded["statusEntries"]} == {"revocation", "suspension"}
+    assert missing_eu_elements(recorded) == []
+
+
+async def test_standard_profile_validates_and_verifies(
+    issued: dict[str, Any], issuer: httpx.AsyncClient, auth: dict[str, str], stack: Stack
+) -> None:
+    base = f"/v1/credentials/{issued['id']}/download"
+    standard = (await issuer.get(base, headers=auth)).json()
+    wallet = (await issuer.get(f"{base}?profile=wallet", headers=auth)).json()
+    assert ob3_schema_errors(standard) == []
+    assert standard["id"] == wallet["id"] == issued["credential_id"]
+    assert standard["statusEntries"] == wallet["statusEntries"]
+    assert standard["credentialStatus"]["statusPurpose"] == "revocation"
+    assert standard["proof"][0]["type"] == "Ed25519Signature2020"
+    assert missing_eu_elements(standard) == []
+    identifier = standard["credentialSubject"]["identifier"][0]
+    assert identifier["hashed"] is True and identifier["identityHash"].startswith("sha256$")
+    assert "Anna" not in str(standard)  # the learner's email and name never enter the credential
+
+    verifier = stack.agents.agents["verifier"].client
+    assert (await verifier.verify_credential(agent_document(standard)))["verified"] is True
+
+    png = await issuer.get(f"{base}?format=png", headers=auth)
+    assert png.headers["content-type"] == "image/png"
+    assert unbake_png(png.content) == standard
+
+
+async def test_credentials_list_and_history(
+    issued: dict[str, Any], issuer: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    listed = (await issuer.get("/v1/credentials", headers=auth)).json()
+    assert issued["id"] in [c["id"] for c in listed]
+    detail = (await issuer.get(f"/v1/credentials/{issued['id']}", headers=auth)).json()
+    stamps = [h["at"] for h in detail["history"]]
+    assert stamps == sorted(stamps)
+
+
+async def test_template_missing_mandatory_elements_names_each(
+    issuer: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    body = template_body()
+    for field in ("ects", "eqf_level", "assessment_type", "participation_form", "quality_assurance"):
+        del body[field]
+    body["learning_outcomes"] = []
+    response = await issuer.post("/v1/templates", json=body, headers=auth)
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert fields == {
+        "ects", "eqf_level", "assessment_type", "participation_form", "quality_assurance",
+        "learning_outcomes",
+    }  # fmt: skip
+
+
+async def test_bad_requests_are_problems_and_change_nothing(
+    issuer: httpx.AsyncClient, auth: dict[str, str], template: dict[str, Any]
+) -> None:
+    before = len((await issuer.get("/v1/templates", headers=auth)).json())
+
+    wrong_key = await issuer.get("/v1/templates", headers={"X-API-Key": "mci_wrong"})
+    assert wrong_key.status_code == 401
+    assert wrong_key.headers["content-type"] == "application/problem+json"
+
+    unknown = await issuer.post("/v1/offers", json={"template_id": "nope"}, headers=auth)
+    assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
+
+    no_operator = await issuer.post(
+        "/v1/institutions", json={"name": "X", "country_code": "PL"}, headers=auth
+    )
+    assert no_operator.status_code == 401
+
+    empty_title = await issuer.post("/v1/templates", json=template_body(title={"pl": ""}), headers=auth)
+    assert empty_title.status_code == 422
+    assert empty_title.json()["errors"][0]["field"] == "title"
+
+    assert len((await issuer.get("/v1/templates", headers=auth)).json()) == before
+
+
+async def test_retired_template_offers_nothing(issuer: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    created = (await issuer.post("/v1/templates", json=template_body(), headers=auth)).json()
+    retired = await issuer.post(f"/v1/templates/{created['id']}/retire", headers=auth)
+    assert retired.json()["status"] == "retired"
+    refused = await issuer.post("/v1/offers", json={"template_id": created["id"]}, headers=auth)
+    assert refused.status_code == 409
+    assert "retired" in refused.json()["detail"]
+
+
+async def test_offer_page_shows_qr_and_deep_link(
+    issuer: httpx.AsyncClient, auth: dict[str, str], template: dict[str, Any]
+) -> None:
+    offer = (await issuer.post("/v1/offers", json={"template_id": template["id"]}, headers=auth)).json()
+    page = await issuer.get(f"/offers/{offer['id']}")
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    assert 'href="didcomm://invite?oob=' in page.text
+    assert "Analiza danych w Pythonie" in page.text
+    png = await issuer.get(f"/offers/{offer['id']}/qr.png")
+    assert png.content.startswith(b"\x89PNG")
+
+
+async def test_context_is_published_verbatim(issuer: httpx.AsyncClient) -> None:
+    response = await issuer.get("/contexts/mcred/v1")
+    assert response.content == bundle().raw(MCRED_CONTEXT_URL)
+    assert response.headers["content-type"].startswith("application/ld+json")
+
+
+async def test_the_wallet_can_prove_the_bound_did_in_a_presentation(
+    issued: dict[str, Any], stack: Stack
+) -> None:
+    """Holder binding works end to end: the did:key of the connection key signs the presentation."""
+    verifier = stack.agents.agents["verifier"].client
+    learner = stack.agents.agents["learner"].client
+    invitation = await verifier.create_invitation(alias="learner")
+    oob = await learner.receive_invitation(invitation.message)
+
+    async def verifier_side() -> str | None:
+        found = await verifier.connections(invitation_msg_id=invitation.invitation_msg_id)
+        return next((c["connection_id"] for c in found if c["state"] == "active"), None)
+
+    connection_id = await eventually(verifier_side, what="verifier connection")
+    assert oob["connection_id"]
+    subject_field = str(uuid.uuid4())  # is_holder needs a UUID4 field id
+    request = await verifier.request_presentation(
+        connection_id,
+        {
+            "id": str(uuid.uuid4()),
+            "input_descriptors": [
+                {
+                    "id": "microcredential",
+                    "schema": [
+                        {"uri": "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"}
+                    ],
+                    "constraints": {
+                        "is_holder": [{"directive": "required", "field_id": [subject_field]}],
+                        "fields": [
+                            {"id": subject_field, "path": ["$.credentialSubject.id"]},
+                            {
+                                "path": ["$.id"],
+                                "filter": {"type": "string", "const": issued["credential_id"]},
+                            },
+                        ],
+                    },
+                }
+            ],
+        },
+        challenge=str(uuid.uuid4()),
+        domain="employer.example",
+    )
+
+    async def finished() -> dict | None:
+        record = await verifier.presentation_exchange(request["pres_ex_id"])
+        return record if record["state"] in ("done", "abandoned") else None
+
+    record = await eventually(finished, what="presentation")
+    assert record["state"] == "done" and record["verified"] == "true", record.get("error_msg")
+    presentation = record["by_format"]["pres"]["dif"]
+    assert presentation["proof"]["verificationMethod"].startswith(issued["holder_did"] + "#")
