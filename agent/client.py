@@ -118,6 +118,17 @@ class AdminClient:
             return response.json() if response.content else None
         raise _error_for(response, method, path)
 
+    async def _all_pages(self, path: str, params: dict[str, Any], page: int = 1000) -> list[Record]:
+        """Every record of a list endpoint (ACA-Py returns 100 per page unless asked)."""
+        records: list[Record] = []
+        while True:
+            result = await self._request(
+                "GET", path, params={**params, "limit": page, "offset": len(records)}
+            )
+            records += result["results"]
+            if len(result["results"]) < page:
+                return records
+
     def _unreachable(self, what: str) -> str:
         cause = self._liveness() if self._liveness else None
         return f"{what}; {cause}" if cause else what
@@ -199,9 +210,14 @@ class AdminClient:
     async def connection(self, connection_id: str) -> Record:
         return await self._request("GET", f"/connections/{connection_id}")
 
-    async def connections(self, *, invitation_msg_id: str | None = None) -> list[Record]:
-        result = await self._request("GET", "/connections", params={"invitation_msg_id": invitation_msg_id})
-        return result["results"]
+    async def connections(
+        self, *, invitation_msg_id: str | None = None, state: str | None = None
+    ) -> list[Record]:
+        return await self._all_pages("/connections", {"invitation_msg_id": invitation_msg_id, "state": state})
+
+    async def accept_connection_request(self, connection_id: str) -> Record:
+        """Answer a didexchange request left unanswered (an auto-accept a crash or overload cut short)."""
+        return await self._request("POST", f"/didexchange/{connection_id}/accept-request")
 
     # --- issue-credential v2, ld_proof (Aries RFC 0593) --------------------------------------
     async def offer_credential(
@@ -241,16 +257,28 @@ class AdminClient:
         thread_id: str | None = None,
         state: str | None = None,
     ) -> list[Record]:
-        result = await self._request(
-            "GET",
+        details = await self._all_pages(
             "/issue-credential-2.0/records",
-            params={"connection_id": connection_id, "thread_id": thread_id, "state": state},
+            {"connection_id": connection_id, "thread_id": thread_id, "state": state},
         )
-        return [detail["cred_ex_record"] for detail in result["results"]]
+        return [detail["cred_ex_record"] for detail in details]
+
+    async def issue_credential(self, cred_ex_id: str) -> Record:
+        """Issue on an exchange waiting in ``request-received`` (resumes one a crash interrupted)."""
+        detail = await self._request("POST", f"/issue-credential-2.0/records/{cred_ex_id}/issue", json={})
+        return detail["cred_ex_record"]
+
+    async def abandon_credential_exchange(self, cred_ex_id: str, description: str) -> None:
+        """Tell the wallet the exchange is over (problem report) and mark it abandoned here."""
+        await self._request(
+            "POST",
+            f"/issue-credential-2.0/records/{cred_ex_id}/problem-report",
+            json={"description": description},
+        )
 
     async def w3c_credentials(self, *, types: list[str] | None = None) -> list[Record]:
         # An empty "types" list crashes ACA-Py 1.7's query builder (IndexError): send none instead.
-        query = {"types": types} if types else {}
+        query: Record = {"max_results": 10_000, **({"types": types} if types else {})}
         result = await self._request("POST", "/credentials/w3c", json=query)
         return result["results"]
 

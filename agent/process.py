@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import json
 import os
 import signal
 import socket
@@ -23,6 +24,7 @@ __all__ = [
     "ProcessDiedError",
     "ProcessNotReadyError",
     "free_port",
+    "PortBook",
 ]
 
 _PR_SET_PDEATHSIG = 1
@@ -46,11 +48,46 @@ class ProcessNotReadyError(ProcessError):
     """The process runs but did not become ready before the deadline."""
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the kernel had free a moment ago (callers retry if someone takes it first)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
+def free_port(host: str = "127.0.0.1", preferred: int = 0) -> int:
+    """``preferred`` if it is free now, else a port the kernel had free a moment ago (callers retry if
+    someone takes it first)."""
+    for candidate in (preferred, 0) if preferred else (0,):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As servers bind (aiohttp, uvicorn, anvil): a port whose old connections linger in
+            # TIME_WAIT after a restart is free for them, so it is free here too.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, candidate))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise OSError("no free port")
+
+
+class PortBook:
+    """Ports chosen once and reused on later starts while free: DIDComm endpoints and URLs written into
+    connections and credentials stay valid across restarts."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def _read(self) -> dict[str, int]:
+        try:
+            return json.loads(self.path.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def port(self, name: str, configured: int = 0) -> int:
+        """``configured`` when set (non-zero); otherwise the recorded port if free, else a new one."""
+        if configured:
+            return configured
+        book = self._read()
+        chosen = free_port(preferred=book.get(name, 0))
+        if book.get(name) != chosen:
+            book[name] = chosen
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(book, indent=2))
+        return chosen
 
 
 def pid_alive(pid: int) -> bool:

@@ -12,7 +12,7 @@ from aries_askar import Store
 from .client import AdminClient
 from .config import AgentLaunch, AgentRole
 from .keyfiles import secret_file
-from .process import ManagedProcess, ProcessDiedError, free_port
+from .process import ManagedProcess, PortBook, ProcessDiedError
 
 __all__ = ["AgentSupervisor", "RunningAgent"]
 
@@ -89,12 +89,13 @@ class AgentSupervisor:
         self, role: AgentRole, name: str, label: str, webhook_url: str | None
     ) -> RunningAgent:
         home = self.data_dir / name
+        ports = PortBook(home / "ports.json")
         launch = AgentLaunch(
             role=role,
             label=label,
             home=home,
-            admin_port=free_port(),
-            inbound_port=free_port(),
+            admin_port=ports.port("admin"),
+            inbound_port=ports.port("didcomm"),
             admin_api_key=secrets.token_urlsafe(24),
             wallet_key=wallet_key(home),
             webhook_url=webhook_url,

@@ -24,8 +24,11 @@ class IssuerContext:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     didcomm: asyncio.Semaphore
-    """Bounds the DIDComm exchanges the controller starts at once."""
+    """Bounds the credential exchanges in flight (offered, not yet final): a burst of DIDComm traffic to one
+    SQLite-backed wallet agent loses messages (measured: 12 of 20 concurrent offers)."""
     tasks: set[asyncio.Task] = field(default_factory=set)
+    finished: dict[str, asyncio.Event] = field(default_factory=dict)
+    """Offers in flight → set when the offer reaches a final state, which frees its slot."""
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
         """Run in the background; a failure is logged (the reconciler retries what was left)."""

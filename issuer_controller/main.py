@@ -12,18 +12,23 @@ from fastapi import FastAPI
 
 from common.app import create_controller_app
 
-from .api import credentials, institutions, offers, public, templates
+from .api import bulk, credentials, institutions, offers, public, templates
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import make_engine, migrate, session_factory
+from .services.bulk import fill_job, unfinished_jobs
 from .services.offers import on_webhook, reconcile
 
 log = logging.getLogger(__name__)
 
 
 async def _reconcile_forever(ctx: IssuerContext) -> None:
+    """Catch up with what webhooks or a restart left behind: unfinished bulk jobs, unfinished offers."""
     while True:
         try:
+            for job_id in await unfinished_jobs(ctx):
+                if not any(t.get_name() == f"bulk {job_id}" for t in ctx.tasks):
+                    ctx.spawn(fill_job(ctx, job_id), name=f"bulk {job_id}")
             moved = await reconcile(ctx)
             if moved:
                 log.info("reconciled: %s", moved)
@@ -62,7 +67,14 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         title="mcred issuer",
         description="Institutions define microcredentials and issue them to learners' wallets.",
         version="0.1.0",
-        routers=[institutions.router, templates.router, offers.router, credentials.router, public.router],
+        routers=[
+            institutions.router,
+            templates.router,
+            offers.router,
+            bulk.router,
+            credentials.router,
+            public.router,
+        ],
         services=services,
         on_webhook=webhook,
     )

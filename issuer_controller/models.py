@@ -141,12 +141,16 @@ class Offer(Base):
     bulk_row: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Optimistic lock: a concurrent change makes the later writer re-read (webhook vs reconciler)."""
     expires_at: Mapped[datetime]
     issued_at: Mapped[datetime | None]
 
     events: Mapped[list[OfferEvent]] = relationship(
         order_by="OfferEvent.id", cascade="all, delete-orphan", lazy="raise"
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
 
 class OfferEvent(Base):
@@ -171,4 +175,6 @@ class BulkJob(Base):
     file_sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str | None] = mapped_column(String(300))
     total: Mapped[int] = mapped_column(Integer)
+    rows: Mapped[list[Any]]
+    """The validated rows ({"learner": ..., "award": ...}); offers are made from them until all exist."""
     created_at: Mapped[datetime] = mapped_column(default=now)

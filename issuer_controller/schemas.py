@@ -81,7 +81,18 @@ class OfferOut(BaseModel):
     qr_png_url: str
     qr_svg_url: str
     holder_did: str | None
+    bulk_row: int | None = Field(None, description="The CSV line, for offers of a bulk issuance")
     created_at: datetime
     expires_at: datetime
     issued_at: datetime | None
     history: list[HistoryEntry]
+
+
+class BulkJobOut(BaseModel):
+    id: str
+    template_id: str
+    filename: str | None
+    total: int
+    offers_made: int
+    by_state: dict[str, int]
+    finished: bool

@@ -7,9 +7,12 @@ import json
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from agent.process import ProcessError, pid_alive
 
@@ -150,3 +153,57 @@ async def _demo(keep: bool) -> int:
             passed = False
         await kept.down()
     return 0 if passed else 1
+
+
+@app.command("issue-bulk")
+def issue_bulk(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: email,name,ref,grade,...")],
+    template: Annotated[str, typer.Option("--template", "-t", help="Template id every row receives")],
+    api_key: Annotated[str, typer.Option(envvar="MCRED_API_KEY", help="The institution's API key")],
+    url: Annotated[str, typer.Option(envvar="MCRED_ISSUER_URL", help="Issuer controller")] = (
+        "http://127.0.0.1:8001"
+    ),
+    wait: Annotated[bool, typer.Option(help="Follow until every row is issued, failed or expired")] = True,
+) -> None:
+    """Issue one microcredential to every learner in a CSV, with a progress bar."""
+    raise typer.Exit(
+        asyncio.run(_issue_bulk(file.name, file.read_bytes(), template, api_key, url.rstrip("/"), wait))
+    )
+
+
+async def _issue_bulk(name: str, csv: bytes, template: str, api_key: str, url: str, wait: bool) -> int:
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": api_key}, timeout=60) as http:
+        response = await http.post(
+            "/v1/bulk-issuances",
+            params={"template_id": template, "filename": name},
+            content=csv,
+            headers={"Content-Type": "text/csv"},
+        )
+        if response.status_code >= 400:
+            problem = response.json()
+            _say(f"mcred: {problem.get('title')}: {problem.get('detail')}")
+            for error in problem.get("errors", [])[:50]:
+                _say(f"  row {error.get('row', '-')}: {error.get('field')}: {error.get('reason')}")
+            return 1
+        job = response.json()
+        again = " (this file was uploaded before: following that job)" if response.status_code == 200 else ""
+        _say(f"Bulk issuance {job['id']}: {job['total']} learners{again}")
+        _say(f"Invitations: {url}/v1/bulk-issuances/{job['id']}/offers")
+        if not wait:
+            return 0
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[states]}"),
+        ) as bar:
+            task = bar.add_task("issued", total=job["total"], states="")
+            while not job["finished"]:
+                await asyncio.sleep(1)
+                job = (await http.get(f"/v1/bulk-issuances/{job['id']}")).json()
+                states = ", ".join(f"{k} {v}" for k, v in sorted(job["by_state"].items()))
+                final = sum(job["by_state"].get(s, 0) for s in ("issued", "failed", "expired"))
+                bar.update(task, completed=final, states=states)
+        failed = job["by_state"].get("failed", 0) + job["by_state"].get("expired", 0)
+        _say(f"Finished: {job['by_state'].get('issued', 0)} issued, {failed} failed or expired")
+        return 0 if failed == 0 else 1

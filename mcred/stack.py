@@ -21,7 +21,7 @@ import httpx
 
 from agent.config import AgentRole
 from agent.keyfiles import secret_file
-from agent.process import ManagedProcess, ProcessError, free_port, pid_alive, rss_bytes
+from agent.process import ManagedProcess, PortBook, ProcessError, pid_alive, rss_bytes
 from agent.supervisor import AgentSupervisor
 
 from .anvil import anvil_argv, anvil_binary, chain_id
@@ -60,8 +60,9 @@ class Stack:
         self.data_dir = settings.data_dir.resolve()
         self.agents = AgentSupervisor(self.data_dir / "agents", ready_timeout=settings.ready_timeout)
         self.components: dict[str, ComponentInfo] = {}
+        self.ports = PortBook(self.data_dir / "ports.json")
         self._processes: dict[str, ManagedProcess] = {}
-        self._http = httpx.AsyncClient(timeout=5)
+        self._http: httpx.AsyncClient | None = None
 
     @property
     def operator_key_path(self) -> Path:
@@ -85,9 +86,10 @@ class Stack:
                 f"a stack is already running from {self.data_dir} (pid {running['pid']}): "
                 "'mcred down' stops it"
             )
+        self._http = httpx.AsyncClient(timeout=5)
         s = self.settings
-        issuer_port = s.issuer_port or free_port()
-        verifier_port = s.verifier_port or free_port()
+        issuer_port = self.ports.port("issuer", s.issuer_port)
+        verifier_port = self.ports.port("verifier", s.verifier_port)
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._start_chain())
@@ -124,7 +126,9 @@ class Stack:
                 self.components.pop(name)
                 self._processes.pop(name, None)
         self.state_path.unlink(missing_ok=True)
-        await self._http.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     async def wait_for_death(self) -> ProcessError:
         """Until some component exits on its own; returns why (with its log tail)."""
@@ -140,7 +144,7 @@ class Stack:
     # --- components ---------------------------------------------------------------------------
     async def _start_chain(self) -> None:
         s = self.settings
-        port = s.chain_port or free_port()
+        port = self.ports.port("chain", s.chain_port)
         chain_dir = self.data_dir / "chain"
         chain_dir.mkdir(parents=True, exist_ok=True)
         binary = s.anvil_bin or anvil_binary()

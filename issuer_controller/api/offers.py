@@ -1,6 +1,6 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
-from ..models import Offer
+from ..models import Offer, OfferState
 from ..schemas import HistoryEntry, Learner, OfferCreate, OfferOut
 from ..security import CurrentInstitution
 from ..services import offers
@@ -23,6 +23,7 @@ def offer_out(offer: Offer, public_url: str) -> OfferOut:
         qr_png_url=f"{page}/qr.png",
         qr_svg_url=f"{page}/qr.svg",
         holder_did=offer.holder_did,
+        bulk_row=offer.bulk_row,
         created_at=offer.created_at,
         expires_at=offer.expires_at,
         issued_at=offer.issued_at,
@@ -36,6 +37,19 @@ async def create(data: OfferCreate, institution: CurrentInstitution, ctx: Issuer
     to show on a phone); the learner's wallet scans it and the credential follows."""
     offer = await offers.create_offer(ctx, institution, data.template_id, data.learner, data.award)
     return offer_out(offer, ctx.settings.public_url)
+
+
+@router.get("", response_model=list[OfferOut], operation_id="offers-list")
+async def list_(
+    institution: CurrentInstitution,
+    ctx: IssuerDep,
+    state: OfferState | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+):
+    """Offers, oldest first, optionally in one state."""
+    found = await offers.list_offers(ctx, institution, state, limit, offset)
+    return [offer_out(o, ctx.settings.public_url) for o in found]
 
 
 @router.get("/{offer_id}", response_model=OfferOut, operation_id="offers-get")

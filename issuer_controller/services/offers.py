@@ -8,15 +8,17 @@ connection's exchanges tell, after a crash, whether the credential was already o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
@@ -57,6 +59,8 @@ from .templates import active, get_template
 log = logging.getLogger(__name__)
 
 ACTIVE_CONNECTION_STATES = ("active", "completed")
+RECONCILE_BATCH = 500
+"""Stuck exchanges one reconcile pass asks the agent about, longest-untouched first."""
 
 
 def record_event(offer: Offer, state: OfferState, detail: str | None = None) -> bool:
@@ -122,6 +126,17 @@ async def get_offer(ctx: IssuerContext, institution: Institution, offer_id: str)
     return offer
 
 
+async def list_offers(
+    ctx: IssuerContext, institution: Institution, state: OfferState | None, limit: int, offset: int
+) -> list[Offer]:
+    query = select(Offer).where(Offer.institution_id == institution.id)
+    if state is not None:
+        query = query.where(Offer.state == state)
+    query = query.options(selectinload(Offer.events)).order_by(Offer.created_at).limit(limit).offset(offset)
+    async with ctx.sessions() as session:
+        return list(await session.scalars(query))
+
+
 async def public_offer(ctx: IssuerContext, offer_id: str) -> tuple[Offer, Institution, Template]:
     """What the learner's landing page shows; the offer id is the unguessable part of its URL."""
     async with ctx.sessions() as session:
@@ -161,38 +176,51 @@ async def _on_connection(ctx: IssuerContext, payload: dict[str, Any]) -> None:
 
 
 async def _on_credential_exchange(ctx: IssuerContext, payload: dict[str, Any]) -> None:
-    cred_ex_id = payload.get("cred_ex_id")
-    if not cred_ex_id:
-        return
-    await _apply_exchange(ctx, Offer.cred_ex_id == cred_ex_id, payload)
+    # By connection: each offer has its own, and the wallet may answer before we stored the exchange id;
+    # events of an exchange the offer replaced (an unanswered one, withdrawn) are not the offer's.
+    if payload.get("connection_id") and payload.get("cred_ex_id"):
+        current = or_(Offer.cred_ex_id.is_(None), Offer.cred_ex_id == payload["cred_ex_id"])
+        await _apply_exchange(ctx, and_(Offer.connection_id == payload["connection_id"], current), payload)
 
 
 async def _apply_exchange(ctx: IssuerContext, where, record: Record) -> None:
+    ids = {"cred_ex_id": record["cred_ex_id"], "thread_id": record.get("thread_id")}
     state = record.get("state")
-    if state == "done":
+    if state == "offer-sent":
+        await _advance(ctx, where, OfferState.OFFERED, "credential offered", **ids)
+    elif state == "done":
         credential = ((record.get("by_format") or {}).get("cred_issue") or {}).get("ld_proof")
         if credential is None:
             record = await ctx.agent.credential_exchange(record["cred_ex_id"])
             credential = record["by_format"]["cred_issue"]["ld_proof"]
         await _advance(
             ctx, where, OfferState.ISSUED, "stored by the wallet",
-            wallet_credential=credential, issued_at=now(),
+            wallet_credential=credential, issued_at=now(), **ids,
         )  # fmt: skip
     elif state == "abandoned":
-        await _advance(ctx, where, OfferState.FAILED, record.get("error_msg") or "exchange abandoned")
+        await _advance(ctx, where, OfferState.FAILED, record.get("error_msg") or "exchange abandoned", **ids)
 
 
 async def _advance(ctx: IssuerContext, where, state: OfferState, detail: str, **fields: Any) -> str | None:
-    """Move the offer matching ``where`` to ``state`` (if that is forward); returns its id if it moved."""
-    async with ctx.sessions() as session, session.begin():
-        offer = await session.scalar(
-            select(Offer).where(where).options(selectinload(Offer.events)).with_for_update()
-        )
-        if offer is None or not record_event(offer, state, detail):
-            return None
-        for name, value in fields.items():
-            setattr(offer, name, value)
-        return offer.id
+    """Move the offer matching ``where`` to ``state`` (if that is forward); returns its id if it moved.
+
+    Concurrent movers (a webhook and the reconciler) are serialised by the offer's version column:
+    the loser re-reads and re-decides, so history gets each state once.
+    """
+    while True:
+        try:
+            async with ctx.sessions() as session, session.begin():
+                offer = await session.scalar(select(Offer).where(where).options(selectinload(Offer.events)))
+                if offer is None or not record_event(offer, state, detail):
+                    return None
+                for name, value in fields.items():
+                    setattr(offer, name, value)
+                moved = offer.id
+        except StaleDataError:
+            continue
+        if state.final and (event := ctx.finished.get(moved)) is not None:
+            event.set()
+        return moved
 
 
 # --- connected → offered --------------------------------------------------------------------------------
@@ -203,46 +231,92 @@ class OfferFailed(Problem):
 async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
     """Offer the wallet its credential over the offer's connection, once: an exchange that already
     exists on that connection (a crash after sending, before saving) is adopted instead of repeated."""
-    async with ctx.didcomm:
-        try:
-            await _send_credential(ctx, offer_id)
-        except (AgentRejectedError, OfferFailed, AgentNotFoundError) as err:
-            await _advance(ctx, Offer.id == offer_id, OfferState.FAILED, f"not offered: {err}")
-        except AgentUnavailableError as err:
-            log.warning("offer %s waits for the agent: %s", offer_id, err)
+    if offer_id in ctx.finished:
+        return  # already being sent (a webhook and the reconciler can both ask)
+    finished = ctx.finished[offer_id] = asyncio.Event()
+    try:
+        async with ctx.didcomm:
+            try:
+                if await _send_credential(ctx, offer_id):
+                    # Hold the slot until the wallet has answered (or a while has passed: the reconciler
+                    # follows up), so at most `didcomm_concurrency` exchanges are in flight.
+                    await asyncio.wait_for(finished.wait(), ctx.settings.exchange_timeout)
+            except (AgentRejectedError, OfferFailed, AgentNotFoundError) as err:
+                await _advance(ctx, Offer.id == offer_id, OfferState.FAILED, f"not offered: {err}")
+            except AgentUnavailableError as err:
+                log.warning("offer %s waits for the agent: %s", offer_id, err)
+            except TimeoutError:
+                log.info("offer %s: the wallet has not answered yet; the reconciler follows it", offer_id)
+    finally:
+        ctx.finished.pop(offer_id, None)
 
 
-async def _send_credential(ctx: IssuerContext, offer_id: str) -> None:
+async def _send_credential(ctx: IssuerContext, offer_id: str) -> bool:
+    """True if an exchange is now in flight for the offer."""
     async with ctx.sessions() as session:
         offer = await session.get(Offer, offer_id)
         if offer is None or offer.state != OfferState.CONNECTED:
-            return
-        existing = await ctx.agent.credential_exchanges(connection_id=offer.connection_id)
-        if existing:
-            record = existing[0]
-            await _advance(
-                ctx, Offer.id == offer_id, OfferState.OFFERED, "offer found in the agent",
-                cred_ex_id=record["cred_ex_id"], thread_id=record["thread_id"],
-            )  # fmt: skip
-            await _apply_exchange(ctx, Offer.id == offer_id, record)
-            return
-        holder = await holder_did(ctx.agent, offer.connection_id)
-        wallet, standard = await _credentials(session, offer, holder, ctx.settings.public_url)
+            return False
+        existing = [
+            record
+            for record in await ctx.agent.credential_exchanges(connection_id=offer.connection_id)
+            if record["state"] != "abandoned"
+        ]
+    if existing:
+        await _apply_exchange(ctx, Offer.id == offer_id, existing[0])
+        return existing[0]["state"] not in ("done", "abandoned")
+    await _deliver(ctx, offer_id)
+    return True
 
-    signed = await ctx.agent.sign_credential(
-        standard, {"proofType": Profile.STANDARD.proof_type, "proofPurpose": "assertionMethod"}
-    )
+
+async def _deliver(ctx: IssuerContext, offer_id: str, replacing: str | None = None) -> None:
+    """Sign the standard profile (once) and offer the wallet profile over the offer's connection;
+    ``replacing`` names an unanswered exchange this one takes over from (withdrawn after)."""
+    async with ctx.sessions() as session:
+        offer = await session.get(Offer, offer_id)
+        holder = offer.holder_did or await holder_did(ctx.agent, offer.connection_id)
+        wallet, standard = await _credentials(session, offer, holder, ctx.settings.public_url)
+    if offer.standard_credential is None:
+        signed = await ctx.agent.sign_credential(
+            standard, {"proofType": Profile.STANDARD.proof_type, "proofPurpose": "assertionMethod"}
+        )
+        await _update(ctx, offer_id, holder_did=holder, standard_credential=ob3_document(signed))
     record = await ctx.agent.offer_credential(
         offer.connection_id,
         wallet,
         {"proofType": Profile.WALLET.proof_type, "proofPurpose": "assertionMethod"},
         comment=wallet["name"],
     )
-    await _advance(
-        ctx, Offer.id == offer_id, OfferState.OFFERED, "credential offered",
-        cred_ex_id=record["cred_ex_id"], thread_id=record["thread_id"], holder_did=holder,
-        standard_credential=ob3_document(signed),
+    if replacing is None:
+        await _apply_exchange(ctx, Offer.id == offer_id, record)
+        return
+    await _update(
+        ctx, offer_id, event=(OfferState.OFFERED, "offered again: the wallet did not answer the first offer"),
+        cred_ex_id=record["cred_ex_id"], thread_id=record["thread_id"],
     )  # fmt: skip
+    try:
+        await ctx.agent.abandon_credential_exchange(
+            replacing, "replaced by a new offer of the same credential"
+        )
+    except AgentNotFoundError:
+        pass
+
+
+async def _update(
+    ctx: IssuerContext, offer_id: str, event: tuple[OfferState, str] | None = None, **fields: Any
+) -> None:
+    """Change fields without moving the state (retried like ``_advance`` on a concurrent change)."""
+    while True:
+        try:
+            async with ctx.sessions() as session, session.begin():
+                offer = await session.get(Offer, offer_id, options=[selectinload(Offer.events)])
+                for name, value in fields.items():
+                    setattr(offer, name, value)
+                if event is not None:
+                    offer.events.append(OfferEvent(state=event[0], detail=event[1]))
+            return
+        except StaleDataError:
+            continue
 
 
 async def _credentials(
@@ -289,19 +363,36 @@ async def _credentials(
 
 # --- reconciliation -------------------------------------------------------------------------------------
 async def reconcile(ctx: IssuerContext) -> dict[str, int]:
-    """One pass over unfinished offers against the agent; returns how many moved, by new state."""
+    """One pass over offers that webhooks left alone for longer than ``exchange_timeout``; returns how
+    many moved, by new state. Its cost to the agent stays small whatever the backlog: one listing of
+    the connections that matter, then one call per stuck exchange."""
+    cutoff = now() - timedelta(seconds=ctx.settings.exchange_timeout)
+    unfinished = [OfferState.INVITED, OfferState.CONNECTED, OfferState.OFFERED]
     async with ctx.sessions() as session:
         pending = list(
             await session.scalars(
-                select(Offer).where(
-                    Offer.state.in_([OfferState.INVITED, OfferState.CONNECTED, OfferState.OFFERED])
-                )
+                select(Offer)
+                .where(Offer.state.in_(unfinished), Offer.updated_at < cutoff)
+                .order_by(Offer.updated_at)
             )
         )
+    followed = [o for o in pending if o.state == OfferState.OFFERED][:RECONCILE_BATCH]
+    invited = [o for o in pending if o.state == OfferState.INVITED]
+    by_invitation: dict[str, list[Record]] = {}
+    if invited:
+        for state in ("active", "request"):
+            for connection in await ctx.agent.connections(state=state):
+                by_invitation.setdefault(connection.get("invitation_msg_id"), []).append(connection)
     moved: dict[str, int] = {}
-    for offer in pending:
+    for offer in [o for o in pending if o.state != OfferState.OFFERED] + followed:
         try:
-            state = await _reconcile_offer(ctx, offer)
+            if offer.state == OfferState.INVITED:
+                state = await _reconcile_invited(ctx, offer, by_invitation.get(offer.invitation_msg_id, []))
+            elif offer.state == OfferState.CONNECTED:
+                ctx.spawn(send_credential(ctx, offer.id), name=f"send credential {offer.id}")
+                state = None
+            else:
+                state = await _follow_exchange(ctx, offer)
         except AgentError as err:
             log.warning("reconcile %s: %s", offer.id, err)
             continue
@@ -310,27 +401,59 @@ async def reconcile(ctx: IssuerContext) -> dict[str, int]:
     return moved
 
 
-async def _reconcile_offer(ctx: IssuerContext, offer: Offer) -> str | None:
-    if offer.state == OfferState.INVITED:
-        connections = await ctx.agent.connections(invitation_msg_id=offer.invitation_msg_id)
-        live = [c for c in connections if c.get("state") in ACTIVE_CONNECTION_STATES]
-        if live:
-            await _on_connection(ctx, {**live[0], "invitation_msg_id": offer.invitation_msg_id})
-            return OfferState.CONNECTED
-        if aware(offer.expires_at) < now():
-            if await _advance(
-                ctx, Offer.id == offer.id, OfferState.EXPIRED,
-                f"the invitation was not accepted within {ctx.settings.offer_ttl_hours:g} h",
-            ):  # fmt: skip
-                return OfferState.EXPIRED
-        return None
-    if offer.state == OfferState.CONNECTED:
-        await send_credential(ctx, offer.id)
-        return None
+async def _reconcile_invited(ctx: IssuerContext, offer: Offer, connections: list[Record]) -> str | None:
+    live = [c for c in connections if c.get("state") in ACTIVE_CONNECTION_STATES]
+    if live:
+        await _on_connection(ctx, {**live[0], "invitation_msg_id": offer.invitation_msg_id})
+        return OfferState.CONNECTED
+    for waiting in connections:
+        # The wallet's request arrived but our agent never answered it (overload, a crash).
+        if waiting.get("rfc23_state") == "request-received" and _stale(ctx, waiting):
+            await ctx.agent.accept_connection_request(waiting["connection_id"])
+    if aware(offer.expires_at) < now() and await _advance(
+        ctx, Offer.id == offer.id, OfferState.EXPIRED,
+        f"the invitation was not accepted within {ctx.settings.offer_ttl_hours:g} h",
+    ):  # fmt: skip
+        return OfferState.EXPIRED
+    return None
+
+
+def _updated_at(record: Record) -> datetime:
+    return aware(datetime.fromisoformat(record["updated_at"].replace("Z", "+00:00")))
+
+
+def _stale(ctx: IssuerContext, record: Record) -> bool:
+    """Unchanged in the agent for longer than a wallet takes to answer."""
+    return now() - _updated_at(record) > timedelta(seconds=ctx.settings.exchange_timeout)
+
+
+async def _follow_exchange(ctx: IssuerContext, offer: Offer) -> str | None:
+    """An offered credential: apply what the agent knows; an exchange stuck longer than
+    ``exchange_timeout`` (a crash, a lost message) is resumed, re-offered or closed — never doubled."""
     try:
         record = await ctx.agent.credential_exchange(offer.cred_ex_id)
-    except AgentNotFoundError:
-        await _advance(ctx, Offer.id == offer.id, OfferState.FAILED, "the agent lost the exchange")
+    except AgentNotFoundError:  # the agent's exchange record is gone (a restored backup): offer anew
+        await _deliver(ctx, offer.id, replacing=offer.cred_ex_id)
+        return None
+    state = record.get("state")
+    if state in ("done", "abandoned"):
+        await _apply_exchange(ctx, Offer.id == offer.id, record)
+        return state
+    if not _stale(ctx, record):
+        return None
+    if state == "request-received":  # the crash came between the wallet's request and our answer
+        await ctx.agent.issue_credential(offer.cred_ex_id)
+        return None
+    if state == "credential-issued":
+        # Sent, never confirmed: the credential or the wallet's acknowledgement was lost. Offering again
+        # could give the learner two copies, so the row ends here and says what to check.
+        await _advance(
+            ctx, Offer.id == offer.id, OfferState.FAILED,
+            "unconfirmed: the credential was sent but the wallet never confirmed storing it; "
+            "check the learner's wallet before offering again",
+            wallet_credential=record["by_format"]["cred_issue"]["ld_proof"],
+        )  # fmt: skip
         return OfferState.FAILED
-    await _apply_exchange(ctx, Offer.id == offer.id, record)
-    return record.get("state") if record.get("state") in ("done", "abandoned") else None
+    # offer-sent: the wallet never asked. Nothing was issued yet, so offering anew cannot double it.
+    await _deliver(ctx, offer.id, replacing=offer.cred_ex_id)
+    return None

@@ -118,7 +118,7 @@ async def test_offer_announces_the_status_type_the_holder_will_check() -> None:
     assert bodies[0]["auto_remove"] is False
 
 
-async def test_credential_query_without_types_sends_none() -> None:
+async def test_credential_query_without_types_sends_none_and_asks_for_all() -> None:
     bodies: list[dict] = []
 
     def record(request: httpx.Request) -> httpx.Response:
@@ -128,7 +128,21 @@ async def test_credential_query_without_types_sends_none() -> None:
     async with client_for(record) as client:
         await client.w3c_credentials()
         await client.w3c_credentials(types=["OpenBadgeCredential"])
-    assert bodies == [{}, {"types": ["OpenBadgeCredential"]}]
+    assert bodies == [{"max_results": 10_000}, {"max_results": 10_000, "types": ["OpenBadgeCredential"]}]
+
+
+async def test_lists_are_read_to_the_last_page() -> None:
+    """ACA-Py answers 100 records unless asked: a bulk run of 200 must see all 200."""
+    total = 2345
+
+    def paged(request: httpx.Request) -> httpx.Response:
+        limit, offset = int(request.url.params["limit"]), int(request.url.params["offset"])
+        ids = range(offset, min(offset + limit, total))
+        return httpx.Response(200, json={"results": [{"connection_id": str(i)} for i in ids]})
+
+    async with client_for(paged) as client:
+        found = await client.connections(state="active")
+    assert [c["connection_id"] for c in found] == [str(i) for i in range(total)]
 
 
 @pytest.mark.parametrize(

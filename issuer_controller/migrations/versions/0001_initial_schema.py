@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 23:09:59.316669
+Create Date: 2026-11-28 23:29:37.310864
 """
 
 import sqlalchemy as sa
@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("file_sha256", sa.String(length=64), nullable=False),
         sa.Column("filename", sa.String(length=300), nullable=True),
         sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("rows", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["institution_id"],
@@ -113,6 +114,7 @@ def upgrade() -> None:
         sa.Column("bulk_row", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("issued_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,68 @@
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from ..errors import UploadTooLarge
+from ..schemas import BulkJobOut, OfferOut
+from ..security import CurrentInstitution
+from ..services import bulk
+from . import IssuerDep
+from .offers import offer_out
+
+router = APIRouter(prefix="/v1/bulk-issuances", tags=["bulk issuance"])
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise UploadTooLarge(f"the file is {declared} bytes; the limit is {limit}")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise UploadTooLarge(f"the file is over the limit of {limit} bytes")
+    return bytes(body)
+
+
+@router.post(
+    "",
+    response_model=BulkJobOut,
+    status_code=201,
+    operation_id="bulk-create",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+    responses={200: {"model": BulkJobOut, "description": "The same file was uploaded before: that job"}},
+)
+async def create(
+    request: Request,
+    institution: CurrentInstitution,
+    ctx: IssuerDep,
+    template_id: str = Query(description="The microcredential every row receives"),
+    filename: str | None = Query(None, max_length=300),
+):
+    """Upload a CSV (columns: email, name, ref, grade, credits_earned, activity_start_date,
+    activity_end_date; email or ref required). Every row is checked first: one bad row refuses the file,
+    with every problem listed. Uploading the same file again returns the first job."""
+    data = await _read_capped(request, ctx.settings.max_upload_bytes)
+    job, created = await bulk.start_bulk(ctx, institution, template_id, data, filename)
+    _, offers = await bulk.get_job(ctx, institution, job.id)
+    body = BulkJobOut(
+        id=job.id, template_id=job.template_id, filename=job.filename, **bulk.progress(job, offers)
+    )
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.get("/{job_id}", response_model=BulkJobOut, operation_id="bulk-get")
+async def read(job_id: str, institution: CurrentInstitution, ctx: IssuerDep):
+    """Progress: offers made, and how many are in each state; ``finished`` once every row is final."""
+    job, offers = await bulk.get_job(ctx, institution, job_id)
+    return BulkJobOut(
+        id=job.id, template_id=job.template_id, filename=job.filename, **bulk.progress(job, offers)
+    )
+
+
+@router.get("/{job_id}/offers", response_model=list[OfferOut], operation_id="bulk-offers")
+async def offers_(job_id: str, institution: CurrentInstitution, ctx: IssuerDep):
+    """One offer per row (``bulk_row`` = the CSV line): the invitations to send to the learners."""
+    _, offers = await bulk.get_job(ctx, institution, job_id)
+    return [offer_out(o, ctx.settings.public_url) for o in offers]
