@@ -1,0 +1,187 @@
+"""Issuance throughput, end to end, beside the raw agent in the same run.
+
+    .venv/bin/python -m bench.issuance [--single N] [--bulk M]
+
+Starts its own stack in a temporary directory. Figures:
+- raw agent: the issuer agent offers an OB3 wallet-profile credential to the learner agent over one
+  DIDComm connection, N times in a row, through the admin API (no controller): credentials/s;
+- controller, single: N offers in a row through POST /v1/offers, each scanned by the learner stand-in
+  (its own connection, holder binding, both profiles signed): credentials/s;
+- controller, bulk: M learners from one CSV, scanned 8 at a time: credentials/s, lost, duplicates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
+from mcred.settings import StackSettings
+from mcred.stack import Stack
+from tests.support.flows import scan
+from tests.support.templates import template_body
+
+POLL = 0.05
+
+
+async def wait_for(probe, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while not (value := await probe()):
+        if time.monotonic() > deadline:
+            raise TimeoutError("benchmark step did not finish")
+        await asyncio.sleep(POLL)
+    return value
+
+
+async def raw_agent(stack: Stack, n: int) -> float:
+    issuer, learner = stack.agents.agents["issuer"].client, stack.agents.agents["learner"].client
+    invitation = await issuer.create_invitation(alias="bench")
+    await learner.receive_invitation(invitation.message)
+
+    async def active():
+        found = await issuer.connections(invitation_msg_id=invitation.invitation_msg_id)
+        return next((c["connection_id"] for c in found if c["state"] == "active"), None)
+
+    connection = await wait_for(active)
+    did = (await issuer.create_did_key()).did
+    holder = (await learner.create_did_key()).did
+    template = Template.model_validate(template_body())
+    status = [
+        StatusEntry("revocation", "http://127.0.0.1/s/1", 1),
+        StatusEntry("suspension", "http://127.0.0.1/s/2", 2),
+    ]
+    started = time.monotonic()
+    for _ in range(n):
+        credential = build_credential(
+            Profile.WALLET, template=template, institution=Institution(did=did, name="U", country_code="PL"),
+            credential_id=f"urn:uuid:{uuid.uuid4()}", achievement_id="urn:uuid:bench", subject_did=holder,
+            issued_at=datetime.now(UTC), status=status,
+        )  # fmt: skip
+        record = await issuer.offer_credential(
+            connection, credential, {"proofType": "Ed25519Signature2018", "proofPurpose": "assertionMethod"}
+        )
+
+        async def done(cred_ex_id=record["cred_ex_id"]):
+            return (await issuer.credential_exchange(cred_ex_id))["state"] == "done"
+
+        await wait_for(done)
+    return n / (time.monotonic() - started)
+
+
+async def controller_single(stack: Stack, http: httpx.AsyncClient, template: str, n: int) -> float:
+    learner = stack.agents.agents["learner"].client
+    started = time.monotonic()
+    for _ in range(n):
+        offer = (await http.post("/v1/offers", json={"template_id": template})).json()
+        await learner.receive_invitation(scan(offer["invitation_url"]))
+
+        async def issued(offer_id=offer["id"]):
+            return (await http.get(f"/v1/offers/{offer_id}")).json()["state"] == "issued"
+
+        await wait_for(issued)
+    return n / (time.monotonic() - started)
+
+
+async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, m: int) -> dict:
+    learner = stack.agents.agents["learner"].client
+    csv = "email\n" + "".join(f"bench{n}-{uuid.uuid4().hex[:6]}@example.pl\n" for n in range(m))
+    started = time.monotonic()
+    job = (
+        await http.post(
+            "/v1/bulk-issuances", params={"template_id": template}, content=csv.encode(),
+            headers={"Content-Type": "text/csv"},
+        )
+    ).json()  # fmt: skip
+
+    async def all_made():
+        rows = (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
+        return rows if len(rows) == m else None
+
+    rows = await wait_for(all_made)
+    slots = asyncio.Semaphore(8)
+
+    async def scan_one(row):
+        async with slots:
+            await learner.receive_invitation(scan(row["invitation_url"]))
+
+    await asyncio.gather(*(scan_one(r) for r in rows))
+
+    async def finished():
+        progress = (await http.get(f"/v1/bulk-issuances/{job['id']}")).json()
+        return progress if progress["finished"] else None
+
+    progress = await wait_for(finished, timeout=900)
+    elapsed = time.monotonic() - started
+    rows = (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
+    held = Counter(c["cred_value"]["id"] for c in await learner.w3c_credentials())
+    issued = [r["credential_id"] for r in rows if r["state"] == "issued"]
+    return {
+        "per_second": len(issued) / elapsed,
+        "issued": len(issued),
+        "lost": m - len(issued),
+        "duplicates": sum(held[i] - 1 for i in issued if held[i] > 1),
+        "by_state": progress["by_state"],
+        "seconds": elapsed,
+    }
+
+
+async def main(single: int, bulk: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="mcred-bench-") as tmp:
+        stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
+        await stack.up()
+        try:
+            async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=60) as http:
+                institution = (
+                    await http.post(
+                        "/v1/institutions", json={"name": "Bench", "country_code": "PL"},
+                        headers={"X-API-Key": stack.operator_key},
+                    )
+                ).json()  # fmt: skip
+                http.headers["X-API-Key"] = institution["api_key"]
+                template = (await http.post("/v1/templates", json=template_body())).json()["id"]
+                raw = await raw_agent(stack, single)
+                one = await controller_single(stack, http, template, single)
+                many = await controller_bulk(stack, http, template, bulk)
+        finally:
+            await stack.down()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "raw_agent_sequential_per_s": round(raw, 2),
+        "controller_single_per_s": round(one, 2),
+        "controller_single_vs_raw": round(one / raw, 2),
+        "controller_bulk": {k: round(v, 2) if isinstance(v, float) else v for k, v in many.items()},
+        "n_single": single,
+        "n_bulk": bulk,
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--single", type=int, default=20)
+    parser.add_argument("--bulk", type=int, default=100)
+    args = parser.parse_args()
+    figures = asyncio.run(main(args.single, args.bulk))
+    print(
+        f"raw agent, sequential DIDComm issuance : {figures['raw_agent_sequential_per_s']:6.2f} credentials/s"
+    )
+    print(
+        f"controller, single offers end to end   : {figures['controller_single_per_s']:6.2f} credentials/s"
+        f"  ({figures['controller_single_vs_raw']:.2f} x raw)"
+    )
+    bulk = figures["controller_bulk"]
+    print(
+        f"controller, bulk {args.bulk} learners           : {bulk['per_second']:6.2f} credentials/s"
+        f"  lost {bulk['lost']}  duplicates {bulk['duplicates']}"
+    )
+    print(json.dumps(figures))
