@@ -1,9 +1,10 @@
 """Offers: one learner's microcredential, from invitation to issued.
 
 invited → connected → offered → issued, or failed / expired with the reason. Agent webhooks advance an
-offer; ``reconcile`` asks the agent about every unfinished offer, so a webhook missed while the controller
-was down changes nothing but the delay. Each offer has its own invitation and so its own connection: that
-connection's exchanges tell, after a crash, whether the credential was already offered (never twice).
+offer; ``reconcile`` asks the agent about offers webhooks left alone too long, so a webhook missed while the
+controller was down changes nothing but the delay (docs/issuance.md). Each offer has its own invitation and
+so its own connection: that connection's exchanges tell, after a crash, whether the credential was already
+offered (never twice).
 """
 
 from __future__ import annotations
@@ -24,19 +25,14 @@ from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
 from common.microcredential import (
     Award,
+    Institution as IssuerProfile,
     Profile,
     StatusEntry,
+    Template as TemplateDefinition,
     build_credential,
     hashed_email,
     ob3_document,
 )
-from common.microcredential import (
-    Institution as IssuerProfile,
-)
-from common.microcredential import (
-    Template as TemplateDefinition,
-)
-from common.problems import Problem
 
 from ..context import IssuerContext
 from ..errors import NotFound
@@ -53,7 +49,7 @@ from ..models import (
 )
 from ..schemas import Learner
 from . import status_index
-from .holder import holder_did
+from .holder import HolderBindingError, holder_did
 from .templates import active, get_template
 
 log = logging.getLogger(__name__)
@@ -224,10 +220,6 @@ async def _advance(ctx: IssuerContext, where, state: OfferState, detail: str, **
 
 
 # --- connected → offered --------------------------------------------------------------------------------
-class OfferFailed(Problem):
-    """The agent refused the credential we built: our bug or bad template data, never worth a retry."""
-
-
 async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
     """Offer the wallet its credential over the offer's connection, once: an exchange that already
     exists on that connection (a crash after sending, before saving) is adopted instead of repeated."""
@@ -241,7 +233,9 @@ async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
                     # Hold the slot until the wallet has answered (or a while has passed: the reconciler
                     # follows up), so at most `didcomm_concurrency` exchanges are in flight.
                     await asyncio.wait_for(finished.wait(), ctx.settings.exchange_timeout)
-            except (AgentRejectedError, OfferFailed, AgentNotFoundError) as err:
+            except (AgentRejectedError, AgentNotFoundError, HolderBindingError) as err:
+                # The agent refused what we built, or the wallet has no key to bind to: a retry
+                # would fail the same way.
                 await _advance(ctx, Offer.id == offer_id, OfferState.FAILED, f"not offered: {err}")
             except AgentUnavailableError as err:
                 log.warning("offer %s waits for the agent: %s", offer_id, err)

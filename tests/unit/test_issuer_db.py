@@ -1,11 +1,16 @@
-"""Issuer persistence: migrations match the models; status indexes stay unique under concurrency."""
+"""Issuer persistence, on SQLite and on PostgreSQL: migrations match the models; status indexes stay
+unique under concurrency."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -14,15 +19,33 @@ from issuer_controller.db import make_engine, migrate, session_factory
 from issuer_controller.models import Base, Institution, Offer, StatusAllocation, StatusList, Template, now
 from issuer_controller.services import status_index
 
+POSTGRES = "127.0.0.1:5432"
+"""The machine's PostgreSQL (trust authentication): each test gets a database of its own."""
 
-async def engine_for(tmp_path: Path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'issuer.db'}")
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'issuer.db'}"
+        return
+    name = f"mcred_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(f"postgresql://postgres@{POSTGRES}/postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+asyncpg://postgres@{POSTGRES}/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def engine_for(url: str):
+    engine = make_engine(url)
     await migrate(engine)
     return engine
 
 
-async def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
-    engine = await engine_for(tmp_path)
+async def test_migrations_build_exactly_the_models(database_url: str) -> None:
+    engine = await engine_for(database_url)
     async with engine.connect() as connection:
         diff = await connection.run_sync(
             lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
@@ -31,8 +54,8 @@ async def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     assert diff == []
 
 
-async def test_concurrent_allocations_never_share_an_index(tmp_path: Path) -> None:
-    engine = await engine_for(tmp_path)
+async def test_concurrent_allocations_never_share_an_index(database_url: str) -> None:
+    engine = await engine_for(database_url)
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
         institution = Institution(name="U", country_code="PL", did="did:key:x", api_key_hash="h")
