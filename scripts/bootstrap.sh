@@ -58,3 +58,6 @@ if [ "$(cat node_modules/.mcred-stamp 2>/dev/null)" != "$want" ]; then
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
     echo "$want" > node_modules/.mcred-stamp
 fi
+
+# --- The Credo holder the wallet-compatibility tests run ---------------------------------------
+scripts/install-credo.sh

@@ -35,7 +35,14 @@ async def holder_did(agent: AdminClient, connection_id: str) -> str:
     if not their_did:
         raise HolderBindingError(f"connection {connection_id} has no DID for the wallet yet")
     document = await agent.resolve_did(their_did)
-    methods = document.get("verificationMethod") or []
+    # did:peer:2/4 list keys as verification methods; did:peer:1 (Credo's default) embeds them in
+    # authentication.
+    methods = [
+        m
+        for section in ("verificationMethod", "authentication", "assertionMethod")
+        for m in document.get(section) or []
+        if isinstance(m, dict)
+    ]
     for method in methods:
         if (did := _did_key_of(method)) is not None:
             return did

@@ -1,0 +1,111 @@
+"""A stock Credo 0.5 holder — the framework under Bifold and BC Wallet — receives a wallet-profile
+microcredential from our issuer over DIDComm and stores it: the proof that real mobile wallets work."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from agent.contexts import bundle
+from agent.process import free_port
+from mcred.stack import Stack
+from tests.support.flows import eventually
+from tests.support.templates import template_body
+
+CREDO = Path(__file__).resolve().parents[2] / "wallets" / "credo"
+
+
+class CredoHolder:
+    """The holder script as a child process: invitation URLs in, JSON events out."""
+
+    def __init__(self, process: asyncio.subprocess.Process):
+        self.process = process
+        self.events: list[dict[str, Any]] = []
+
+    async def next_event(self, timeout: float = 60) -> dict[str, Any]:
+        line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        if not line:
+            stderr = (await self.process.stderr.read()).decode()[-3000:]
+            raise AssertionError(f"the Credo holder exited: {stderr}")
+        event = json.loads(line)
+        self.events.append(event)
+        return event
+
+    async def until(self, name: str, timeout: float = 60) -> dict[str, Any]:
+        while (event := await self.next_event(timeout))["event"] != name:
+            assert event["event"] != "error", event
+        return event
+
+    async def scan(self, invitation_url: str) -> None:
+        self.process.stdin.write(invitation_url.encode() + b"\n")
+        await self.process.stdin.drain()
+
+
+@pytest.fixture
+async def credo(tmp_path: Path) -> AsyncIterator[CredoHolder]:
+    # A real wallet fetches these contexts from their URLs; offline, the holder is handed our bundle.
+    contexts = tmp_path / "contexts.json"
+    contexts.write_text(json.dumps({url: json.loads(bundle().raw(url)) for url in bundle().urls}))
+    env = {
+        **os.environ,
+        "PORT": str(free_port()),
+        "MCRED_CONTEXTS": str(contexts),
+        "LIB_ARIES_ASKAR_PATH": str(CREDO / "lib"),
+        "HOME": str(tmp_path),
+    }
+    process = await asyncio.create_subprocess_exec(
+        "node", str(CREDO / "holder.cjs"), env=env, cwd=CREDO,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    holder = CredoHolder(process)
+    try:
+        await holder.until("ready")
+        yield holder
+    finally:
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def test_credo_stores_the_wallet_profile_credential(stack: Stack, credo: CredoHolder) -> None:
+    async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as http:
+        institution = (
+            await http.post(
+                "/v1/institutions",
+                json={"name": "Politechnika", "country_code": "PL"},
+                headers={"X-API-Key": stack.operator_key},
+            )
+        ).json()
+        http.headers["X-API-Key"] = institution["api_key"]
+        template = (await http.post("/v1/templates", json=template_body())).json()
+        offer = (
+            await http.post("/v1/offers", json={"template_id": template["id"], "award": {"grade": "5.0"}})
+        ).json()
+
+        await credo.scan(offer["invitation_url"])
+        stored = (await credo.until("stored"))["credential"]
+
+        async def issued() -> dict | None:
+            current = (await http.get(f"/v1/offers/{offer['id']}")).json()
+            assert current["state"] not in ("failed", "expired"), current
+            return current if current["state"] == "issued" else None
+
+        final = await eventually(issued, what="the issuer recording the credential as issued")
+        recorded = (await http.get(f"/v1/credentials/{offer['id']}/download?profile=wallet")).json()
+
+    assert stored["id"] == recorded["id"] == offer["credential_id"]
+    assert stored["credentialSubject"]["id"] == final["holder_did"]  # the connection key's did:key
+    assert stored["proof"] == recorded["proof"]
+    assert stored["proof"]["type"] == "Ed25519Signature2018"
+    assert "credentialStatus" not in stored
+    assert [e["state"] for e in credo.events if e["event"] == "credential"][-1] == "done"
