@@ -1,0 +1,87 @@
+"""Gas per revocation: StatusRegistry (commitment + calldata/events) beside one storage slot per credential
+(ERC-5539 layout), same run, random indexes, on a fresh anvil node.
+
+    .venv/bin/python -m bench.gas
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from agent.process import ManagedProcess, free_port
+from mcred.anvil import anvil_argv, anvil_binary, chain_id
+from revocation.chain import ChainClient
+
+KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # anvil's first dev account
+SIZE = 131_072
+BATCHES = (1, 10, 100, 1000)
+
+
+async def main() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        node = ManagedProcess(
+            "anvil",
+            anvil_argv(anvil_binary(), "127.0.0.1", port, 31337, Path(tmp) / "s.json"),
+            Path(tmp) / "log",
+        )
+        await node.start()
+        try:
+            async with httpx.AsyncClient(timeout=2) as http:
+
+                async def ready() -> bool:
+                    return await chain_id(http, url) == 31337
+
+                await node.wait_ready(ready, 30)
+            client = ChainClient(url, KEY)
+            registry_address, _ = await client.deploy("StatusRegistry")
+            baseline_address, _ = await client.deploy("SlotPerCredentialBaseline")
+            registry = client.contract("StatusRegistry", registry_address)
+            baseline = client.contract("SlotPerCredentialBaseline", baseline_address)
+            rows = []
+            for batch in BATCHES:
+                list_id = secrets.token_bytes(32)
+                await client.transact(registry.functions.createList(list_id, 0, SIZE))
+                indexes = random.Random(batch).sample(range(SIZE), batch)
+                started = time.monotonic()
+                ours = await client.transact(
+                    registry.functions.update(list_id, 0, indexes, [], secrets.token_bytes(32))
+                )
+                latency = time.monotonic() - started
+                keys = [i.to_bytes(32, "big") for i in indexes]
+                theirs = await client.transact(baseline.functions.changeStatuses(list_id, keys, True))
+                rows.append(
+                    {
+                        "batch": batch,
+                        "status_registry_gas_per_revocation": round(ours["gasUsed"] / batch),
+                        "slot_per_credential_gas_per_revocation": round(theirs["gasUsed"] / batch),
+                        "request_to_confirmed_s": round(latency, 3),
+                    }
+                )
+            await client.aclose()
+        finally:
+            await node.stop()
+    return {"rows": rows}
+
+
+if __name__ == "__main__":
+    figures = asyncio.run(main())
+    print(
+        f"{'batch':>6} | {'StatusRegistry':>15} | {'slot/credential':>15} | {'ratio':>6} | request→confirmed"
+    )
+    for r in figures["rows"]:
+        ours, theirs = r["status_registry_gas_per_revocation"], r["slot_per_credential_gas_per_revocation"]
+        ratio = theirs / ours
+        print(
+            f"{r['batch']:>6} | {ours:>15,} | {theirs:>15,} | {ratio:>5.1f}x | {r['request_to_confirmed_s']} s"
+        )
+    print(json.dumps(figures))

@@ -1,0 +1,74 @@
+"""The chain client: one long-lived provider, transactions signed locally, receipts awaited with a deadline,
+custom errors decoded by name. Same code for anvil and for a public test ledger (Sepolia) by RPC URL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from eth_account import Account
+from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3.contract import AsyncContract
+from web3.exceptions import ContractCustomError, TimeExhausted
+
+from .contracts import artifact, decode_error
+from .errors import ChainUnavailableError, ContractRevertError, TransactionTimeoutError
+
+__all__ = ["ChainClient"]
+
+
+class ChainClient:
+    def __init__(self, rpc_url: str, private_key: str, *, receipt_timeout: float = 60.0):
+        """``private_key`` signs every transaction (an institution's or the authority's funded key)."""
+        self.rpc_url = rpc_url
+        self.w3 = AsyncWeb3(AsyncHTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+        self.account = Account.from_key(private_key)
+        self.receipt_timeout = receipt_timeout
+        self._nonce = asyncio.Lock()
+
+    @property
+    def address(self) -> str:
+        return self.account.address
+
+    async def aclose(self) -> None:
+        await self.w3.provider.disconnect()
+
+    def contract(self, name: str, address: str) -> AsyncContract:
+        return self.w3.eth.contract(address=address, abi=artifact(name)["abi"])
+
+    async def deploy(self, name: str, *args: Any) -> tuple[str, dict[str, Any]]:
+        """Deploy an artifact; returns its address and the receipt."""
+        factory = self.w3.eth.contract(abi=artifact(name)["abi"], bytecode=artifact(name)["bytecode"])
+        receipt = await self.transact(factory.constructor(*args))
+        return receipt["contractAddress"], receipt
+
+    async def transact(self, call: Any) -> dict[str, Any]:
+        """Send a contract call or constructor as a signed transaction and wait for its receipt."""
+        try:
+            async with self._nonce:
+                nonce = await self.w3.eth.get_transaction_count(self.address, "pending")
+                tx = await call.build_transaction({"from": self.address, "nonce": nonce})
+                signed = self.account.sign_transaction(tx)
+                tx_hash = await self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            receipt = await self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.receipt_timeout)
+        except ContractCustomError as err:
+            raise self._revert(err) from err
+        except TimeExhausted as err:
+            raise TransactionTimeoutError(f"no receipt within {self.receipt_timeout} s: {err}") from err
+        except (TimeoutError, OSError) as err:
+            raise ChainUnavailableError(f"{self.rpc_url}: {err}") from err
+        return dict(receipt)
+
+    async def call(self, call: Any) -> Any:
+        try:
+            return await call.call()
+        except ContractCustomError as err:
+            raise self._revert(err) from err
+        except (TimeoutError, OSError) as err:
+            raise ChainUnavailableError(f"{self.rpc_url}: {err}") from err
+
+    @staticmethod
+    def _revert(err: ContractCustomError) -> Exception:
+        data = err.data if isinstance(err.data, str | bytes) else err.args[0]
+        decoded = decode_error(data)
+        return ContractRevertError(*decoded) if decoded else err

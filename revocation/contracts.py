@@ -1,0 +1,58 @@
+"""The compiled contracts (contracts/artifacts, committed) and their custom errors by selector.
+
+web3.py raises ``ContractCustomError`` carrying the raw 4-byte selector and ABI-encoded arguments; callers
+should see ``NotListOwner(listId=…, caller=…)``, so selectors are mapped to names from the ABI.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from eth_abi import decode
+from eth_utils import keccak, to_checksum_address
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "contracts" / "artifacts"
+
+
+@cache
+def artifact(name: str) -> dict[str, Any]:
+    return json.loads((ARTIFACTS / f"{name}.json").read_text())
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    name: str
+    inputs: list[dict[str, Any]]
+
+    @property
+    def types(self) -> list[str]:
+        return [i["type"] for i in self.inputs]
+
+
+@cache
+def error_specs() -> dict[bytes, ErrorSpec]:
+    """Every custom error of every artifact, by selector."""
+    specs: dict[bytes, ErrorSpec] = {}
+    for path in sorted(ARTIFACTS.glob("*.json")):
+        for item in json.loads(path.read_text())["abi"]:
+            if item["type"] == "error":
+                spec = ErrorSpec(item["name"], item["inputs"])
+                specs[keccak(text=f"{spec.name}({','.join(spec.types)})")[:4]] = spec
+    return specs
+
+
+def decode_error(data: str | bytes) -> tuple[str, dict[str, Any]] | None:
+    """``(name, arguments)`` of a custom error's revert data, or None if no contract of ours defines it."""
+    raw = bytes.fromhex(data.removeprefix("0x")) if isinstance(data, str) else data
+    spec = error_specs().get(raw[:4])
+    if spec is None:
+        return None
+    values = decode(spec.types, raw[4:])
+    return spec.name, {
+        i["name"]: to_checksum_address(v) if i["type"] == "address" else v
+        for i, v in zip(spec.inputs, values, strict=True)
+    }
