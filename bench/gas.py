@@ -14,10 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
-from agent.process import ManagedProcess, free_port
-from mcred.anvil import anvil_argv, anvil_binary, chain_id
+from mcred.anvil import local_node
 from revocation.chain import ChainClient
 
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # anvil's first dev account
@@ -27,21 +24,8 @@ BATCHES = (1, 10, 100, 1000)
 
 async def main() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        node = ManagedProcess(
-            "anvil",
-            anvil_argv(anvil_binary(), "127.0.0.1", port, 31337, Path(tmp) / "s.json"),
-            Path(tmp) / "log",
-        )
-        await node.start()
+        node, url = await local_node(Path(tmp))
         try:
-            async with httpx.AsyncClient(timeout=2) as http:
-
-                async def ready() -> bool:
-                    return await chain_id(http, url) == 31337
-
-                await node.wait_ready(ready, 30)
             client = ChainClient(url, KEY)
             registry_address, _ = await client.deploy("StatusRegistry")
             baseline_address, _ = await client.deploy("SlotPerCredentialBaseline")

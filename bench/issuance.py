@@ -28,6 +28,7 @@ from common.microcredential import Institution, Profile, StatusEntry, Template, 
 from mcred.settings import StackSettings
 from mcred.stack import Stack
 from tests.support.flows import scan
+from tests.support.issuer import enrol
 from tests.support.templates import template_body
 
 POLL = 0.05
@@ -140,14 +141,9 @@ async def main(single: int, bulk: int) -> dict:
         await stack.up()
         try:
             async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=60) as http:
-                institution = (
-                    await http.post(
-                        "/v1/institutions", json={"name": "Bench", "country_code": "PL"},
-                        headers={"X-API-Key": stack.operator_key},
-                    )
-                ).json()  # fmt: skip
-                http.headers["X-API-Key"] = institution["api_key"]
-                template = (await http.post("/v1/templates", json=template_body())).json()["id"]
+                enrolled = await enrol(http, stack.operator_key, "Bench")
+                http.headers.update(enrolled.auth)
+                template = enrolled.template["id"]
                 raw = await raw_agent(stack, single)
                 one = await controller_single(stack, http, template, single)
                 many = await controller_bulk(stack, http, template, bulk)

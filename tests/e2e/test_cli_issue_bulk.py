@@ -11,7 +11,7 @@ import httpx
 
 from mcred.stack import Stack
 from tests.support.flows import eventually, scan
-from tests.support.templates import template_body
+from tests.support.issuer import enrol
 
 MCRED = str(Path(sys.executable).with_name("mcred"))
 
@@ -27,15 +27,8 @@ async def run(*args: str, env: dict[str, str]) -> tuple[int, str]:
 async def test_issue_bulk_follows_the_job_to_the_end(stack: Stack, tmp_path: Path) -> None:
     url = stack.components["issuer"].url
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-        institution = (
-            await http.post(
-                "/v1/institutions",
-                json={"name": "Fundacja", "country_code": "PL"},
-                headers={"X-API-Key": stack.operator_key},
-            )
-        ).json()
-        auth = {"X-API-Key": institution["api_key"]}
-        template = (await http.post("/v1/templates", json=template_body(), headers=auth)).json()["id"]
+        enrolled = await enrol(http, stack.operator_key, "Fundacja")
+    institution, auth, template = enrolled.institution, enrolled.auth, enrolled.template["id"]
     env = {**os.environ, "MCRED_API_KEY": institution["api_key"], "MCRED_ISSUER_URL": url}
 
     bad = tmp_path / "bad.csv"

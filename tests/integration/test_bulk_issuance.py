@@ -17,7 +17,7 @@ import pytest
 from mcred.settings import StackSettings
 from mcred.stack import Stack
 from tests.support.flows import scan
-from tests.support.templates import template_body
+from tests.support.issuer import enrol
 
 LEARNERS = 200
 SCANNING_AT_ONCE = 8  # people scanning their invitation at about the same time
@@ -49,16 +49,8 @@ async def own_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[S
 @pytest.fixture(scope="module")
 async def setup(own_stack: Stack) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=own_stack.components["issuer"].url, timeout=30) as http:
-        institution = (
-            await http.post(
-                "/v1/institutions",
-                json={"name": "Szkoła Policealna", "country_code": "PL"},
-                headers={"X-API-Key": own_stack.operator_key},
-            )
-        ).json()
-        auth = {"X-API-Key": institution["api_key"]}
-        template = (await http.post("/v1/templates", json=template_body(), headers=auth)).json()
-    return {"auth": auth, "template": template["id"]}
+        enrolled = await enrol(http, own_stack.operator_key, "Szkoła Policealna")
+    return {"auth": enrolled.auth, "template": enrolled.template["id"]}
 
 
 def csv_of(rows: int) -> bytes:

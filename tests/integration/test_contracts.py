@@ -7,11 +7,9 @@ import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from agent.process import ManagedProcess, free_port
-from mcred.anvil import anvil_argv, anvil_binary, chain_id
+from mcred.anvil import local_node
 from revocation.chain import ChainClient
 from revocation.errors import ContractRevertError
 
@@ -25,21 +23,7 @@ SIZE = 131_072
 
 @pytest.fixture(scope="module")
 async def rpc(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    folder = tmp_path_factory.mktemp("anvil")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    node = ManagedProcess(
-        "anvil",
-        anvil_argv(anvil_binary(), "127.0.0.1", port, 31337, folder / "state.json"),
-        folder / "anvil.log",
-    )
-    await node.start()
-    async with httpx.AsyncClient(timeout=2) as http:
-
-        async def ready() -> bool:
-            return await chain_id(http, url) == 31337
-
-        await node.wait_ready(ready, timeout=30)
+    node, url = await local_node(tmp_path_factory.mktemp("anvil"))
     yield url
     await node.stop()
 

@@ -17,7 +17,7 @@ from agent.contexts import bundle
 from agent.process import free_port
 from mcred.stack import Stack
 from tests.support.flows import eventually
-from tests.support.templates import template_body
+from tests.support.issuer import enrol
 
 CREDO = Path(__file__).resolve().parents[2] / "wallets" / "credo"
 
@@ -79,15 +79,9 @@ async def credo(tmp_path: Path) -> AsyncIterator[CredoHolder]:
 
 async def test_credo_stores_the_wallet_profile_credential(stack: Stack, credo: CredoHolder) -> None:
     async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as http:
-        institution = (
-            await http.post(
-                "/v1/institutions",
-                json={"name": "Politechnika", "country_code": "PL"},
-                headers={"X-API-Key": stack.operator_key},
-            )
-        ).json()
-        http.headers["X-API-Key"] = institution["api_key"]
-        template = (await http.post("/v1/templates", json=template_body())).json()
+        enrolled = await enrol(http, stack.operator_key, "Politechnika")
+        http.headers.update(enrolled.auth)
+        template = enrolled.template
         offer = (
             await http.post("/v1/offers", json={"template_id": template["id"], "award": {"grade": "5.0"}})
         ).json()

@@ -16,6 +16,7 @@ from common.baking import unbake_png
 from common.microcredential import agent_document, missing_eu_elements, ob3_schema_errors
 from mcred.stack import Stack
 from tests.support.flows import eventually, scan
+from tests.support.issuer import Enrolled, enrol
 from tests.support.templates import template_body
 
 DEADLINE = 60
@@ -28,31 +29,18 @@ async def issuer(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture(scope="module")
-async def institution(issuer: httpx.AsyncClient, stack: Stack) -> dict[str, Any]:
-    response = await issuer.post(
-        "/v1/institutions",
-        json={
-            "name": "Uniwersytet Przykładowy",
-            "country_code": "PL",
-            "url": "https://example.edu.pl",
-            "identifiers": {"REGON": "000001"},
-        },
-        headers={"X-API-Key": stack.operator_key},
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
+async def enrolled(issuer: httpx.AsyncClient, stack: Stack) -> Enrolled:
+    return await enrol(issuer, stack.operator_key)
 
 
 @pytest.fixture(scope="module")
-def auth(institution: dict[str, Any]) -> dict[str, str]:
-    return {"X-API-Key": institution["api_key"]}
+def auth(enrolled: Enrolled) -> dict[str, str]:
+    return enrolled.auth
 
 
 @pytest.fixture(scope="module")
-async def template(issuer: httpx.AsyncClient, auth: dict[str, str]) -> dict[str, Any]:
-    response = await issuer.post("/v1/templates", json=template_body(), headers=auth)
-    assert response.status_code == 201, response.text
-    return response.json()
+def template(enrolled: Enrolled) -> dict[str, Any]:
+    return enrolled.template
 
 
 async def offer_until_final(issuer: httpx.AsyncClient, auth: dict[str, str], offer_id: str) -> dict[str, Any]:
