@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: bootstrap demo test test-unit test-integration lint lock
+.PHONY: bootstrap demo test test-unit test-integration lint lock contracts
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -36,3 +36,7 @@ lock:
 	  build/lock-venv/bin/pip freeze --all --exclude-editable --disable-pip-version-check \
 	    | grep -v -e '^-e' -e '^pip==' | sort -f; } > requirements.lock
 	rm -rf build/lock-venv
+
+# Recompile contracts/src/*.sol with the pinned solcjs into contracts/artifacts (committed).
+contracts: bootstrap
+	node contracts/compile.mjs
