@@ -23,8 +23,10 @@ from agent.config import AgentRole
 from agent.keyfiles import secret_file
 from agent.process import ManagedProcess, PortBook, ProcessError, pid_alive, rss_bytes
 from agent.supervisor import AgentSupervisor
+from revocation.chain import ChainClient
+from revocation.deploy import ensure_deployed
 
-from .anvil import anvil_argv, anvil_binary, chain_id
+from .anvil import ANVIL_DEPLOYER_KEY, anvil_argv, anvil_binary, chain_id
 from .settings import StackSettings
 
 __all__ = [
@@ -61,6 +63,8 @@ class Stack:
         self.agents = AgentSupervisor(self.data_dir / "agents", ready_timeout=settings.ready_timeout)
         self.components: dict[str, ComponentInfo] = {}
         self.ports = PortBook(self.data_dir / "ports.json")
+        self.contracts: dict[str, str] = {}
+        """Registry addresses on the local chain (deployed on first start, kept with its state)."""
         self._processes: dict[str, ManagedProcess] = {}
         self._http: httpx.AsyncClient | None = None
 
@@ -155,6 +159,11 @@ class Stack:
             return await chain_id(self._http, url) == s.chain_id
 
         await self._start_process("chain", "chain", url, argv, chain_dir / "anvil.log", ready)
+        client = ChainClient(url, ANVIL_DEPLOYER_KEY)
+        try:
+            self.contracts = await ensure_deployed(client, chain_dir / "deployments.json")
+        finally:
+            await client.aclose()
 
     async def _start_agent(self, role: AgentRole, webhook_url: str | None) -> None:
         agent = await self.agents.start(role, webhook_url=webhook_url)

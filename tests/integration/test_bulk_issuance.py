@@ -180,9 +180,11 @@ async def test_issuer_agent_killed_mid_run_every_row_ends_final_nothing_twice(
     job, rows = await run_bulk(stack, setup, body)
     await scan_all(stack, rows)
     at_kill = await until(stack, setup, job, lambda p: p["by_state"].get("issued", 0) >= cohort // 3, 120)
+    contracts = dict(stack.contracts)
     os.kill(stack.components["issuer-agent"].pid, signal.SIGKILL)
     await stack.down()
-    await stack.up()  # same data directory: wallets, database and ports are kept
+    await stack.up()  # same data directory: wallets, database, ports and the chain's state are kept
+    assert stack.contracts == contracts  # the registries were not deployed again
     # A learner whose wallet never finished connecting scans the code again, as a person would.
     waiting = [
         r for r in await get(stack, setup, f"/v1/bulk-issuances/{job}/offers") if r["state"] == "invited"

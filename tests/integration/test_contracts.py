@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ import pytest
 
 from mcred.anvil import local_node
 from revocation.chain import ChainClient
+from revocation.deploy import ensure_deployed
 from revocation.errors import ContractRevertError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,3 +152,18 @@ async def test_accreditation_windows_scopes_and_history(clients, issuer_registry
         await authority.transact(registry.functions.deaccredit(did, 1))
     with pytest.raises(ContractRevertError, match="EmptyWindow"):
         await authority.transact(registry.functions.accredit(did, university.address, iqr, 5, 5))
+
+
+async def test_registries_are_deployed_once_per_chain(clients, tmp_path: Path) -> None:
+    authority = clients["authority"]
+    record = tmp_path / "deployments.json"
+    first = await ensure_deployed(authority, record)
+    assert set(first) == {"StatusRegistry", "IssuerRegistry"}
+    assert await ensure_deployed(authority, record) == first  # the recorded contracts are reused
+    book = json.loads(record.read_text())
+    book["31337"]["StatusRegistry"] = "0x" + "00" * 19 + "01"  # no code there (a chain whose state was lost)
+    record.write_text(json.dumps(book))
+    again = await ensure_deployed(authority, record)
+    assert again["IssuerRegistry"] == first["IssuerRegistry"]
+    assert again["StatusRegistry"] not in (first["StatusRegistry"], book["31337"]["StatusRegistry"])
+    assert json.loads(record.read_text())["31337"] == again

@@ -14,7 +14,9 @@ import pytest
 from agent.contexts import MCRED_CONTEXT_URL, bundle
 from common.baking import unbake_png
 from common.microcredential import agent_document, missing_eu_elements, ob3_schema_errors
+from mcred.anvil import ANVIL_DEPLOYER_KEY
 from mcred.stack import Stack
+from revocation.chain import ChainClient
 from tests.support.flows import eventually, scan
 from tests.support.issuer import Enrolled, enrol
 from tests.support.templates import template_body
@@ -253,3 +255,12 @@ async def test_the_wallet_can_prove_the_bound_did_in_a_presentation(
     assert record["state"] == "done" and record["verified"] == "true", record.get("error_msg")
     presentation = record["by_format"]["pres"]["dif"]
     assert presentation["proof"]["verificationMethod"].startswith(issued["holder_did"] + "#")
+
+
+async def test_the_local_chain_has_the_registries(stack: Stack) -> None:
+    client = ChainClient(stack.components["chain"].url, ANVIL_DEPLOYER_KEY)
+    try:
+        for name in ("StatusRegistry", "IssuerRegistry"):
+            assert await client.w3.eth.get_code(stack.contracts[name]), name
+    finally:
+        await client.aclose()
