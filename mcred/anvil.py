@@ -11,6 +11,8 @@ from agent.process import ManagedProcess, free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+LOCAL_CHAIN_ID = 31337
+
 ANVIL_DEPLOYER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 """anvil's first development account (public knowledge, funded only on a local anvil): deploys the
 registries and acts as the accreditation authority of the local chain. Public chains take a real key."""

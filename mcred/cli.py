@@ -7,6 +7,7 @@ import json
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from agent.process import ProcessError, pid_alive
+from revocation.accreditation import accredit, deaccredit, is_accredited
+from revocation.chain import ChainClient
+from revocation.deploy import ensure_deployed
 
+from .anvil import ANVIL_DEPLOYER_KEY, LOCAL_CHAIN_ID
 from .demo import run_demo
 from .settings import StackSettings
 from .stack import ComponentInfo, Stack, StackError, probe_state, read_state, stop_recorded_stack
@@ -207,3 +212,129 @@ async def _issue_bulk(name: str, csv: bytes, template: str, api_key: str, url: s
         failed = job["by_state"].get("failed", 0) + job["by_state"].get("expired", 0)
         _say(f"Finished: {job['by_state'].get('issued', 0)} issued, {failed} failed or expired")
         return 0 if failed == 0 else 1
+
+
+chain_app = typer.Typer(help="The ledger: deploy the registries.", no_args_is_help=True)
+registry_app = typer.Typer(
+    help="The accreditation authority's commands (IssuerRegistry).", no_args_is_help=True
+)
+app.add_typer(chain_app, name="chain")
+app.add_typer(registry_app, name="registry")
+
+RpcOption = Annotated[str, typer.Option("--rpc-url", envvar="MCRED_CHAIN_RPC_URL", help="JSON-RPC endpoint")]
+KeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--key", envvar="MCRED_CHAIN_KEY", help="Funded private key (a local anvil uses its dev key)"
+    ),
+]
+
+
+async def _chain_client(rpc_url: str, key: str | None) -> ChainClient:
+    if key is None:
+        probe = ChainClient(rpc_url, ANVIL_DEPLOYER_KEY)
+        try:
+            local = await probe.w3.eth.chain_id == LOCAL_CHAIN_ID
+        finally:
+            await probe.aclose()
+        if not local:
+            raise typer.BadParameter("a public chain needs --key (or MCRED_CHAIN_KEY): a funded account")
+        key = ANVIL_DEPLOYER_KEY
+    return ChainClient(rpc_url, key)
+
+
+def _record() -> Path:
+    return StackSettings().data_dir.resolve() / "chain" / "deployments.json"
+
+
+@chain_app.command("deploy")
+def chain_deploy(rpc_url: RpcOption = "http://127.0.0.1:8545", key: KeyOption = None) -> None:
+    """Deploy StatusRegistry and IssuerRegistry (once per chain; addresses kept in deployments.json)."""
+
+    async def run() -> dict[str, str]:
+        client = await _chain_client(rpc_url, key)
+        try:
+            return await ensure_deployed(client, _record())
+        finally:
+            await client.aclose()
+
+    for name, address in asyncio.run(run()).items():
+        _say(f"{name}: {address}")
+
+
+async def _registry(rpc_url: str, key: str | None) -> tuple[ChainClient, str]:
+    client = await _chain_client(rpc_url, key)
+    chain = str(await client.w3.eth.chain_id)
+    book = json.loads(_record().read_text()) if _record().exists() else {}
+    if "IssuerRegistry" not in book.get(chain, {}):
+        await client.aclose()
+        raise typer.BadParameter(f"no IssuerRegistry recorded for chain {chain}: run 'mcred chain deploy'")
+    return client, book[chain]["IssuerRegistry"]
+
+
+@registry_app.command("accredit")
+def registry_accredit(
+    did: Annotated[str, typer.Argument(help="The institution's DID")],
+    account: Annotated[str, typer.Option(help="Chain account bound to the DID (writes its status lists)")],
+    scope: Annotated[str, typer.Option(help="What for, e.g. an IQR qualification code, or 'any'")] = "any",
+    until: Annotated[datetime, typer.Option(help="End of the accreditation (UTC)")] = datetime(2030, 12, 31),
+    rpc_url: RpcOption = "http://127.0.0.1:8545",
+    key: KeyOption = None,
+) -> None:
+    """Accredit an institution's DID from now until --until."""
+
+    async def run() -> tuple[int, str]:
+        client, registry = await _registry(rpc_url, key)
+        try:
+            start = datetime.fromtimestamp((await client.w3.eth.get_block("latest"))["timestamp"], UTC)
+            return await accredit(client, registry, did, account, scope, start, until.replace(tzinfo=UTC))
+        finally:
+            await client.aclose()
+
+    record, tx = asyncio.run(run())
+    _say(
+        f"accredited {did} for {scope} until {until:%Y-%m-%d} (record {record}, tx 0x{tx.removeprefix('0x')})"
+    )
+
+
+@registry_app.command("revoke")
+def registry_revoke(
+    did: Annotated[str, typer.Argument(help="The institution's DID")],
+    record: Annotated[
+        int, typer.Option(help="Which accreditation record to end (see 'accredit' output)")
+    ] = 0,
+    rpc_url: RpcOption = "http://127.0.0.1:8545",
+    key: KeyOption = None,
+) -> None:
+    """End an accreditation now; its history stays on chain."""
+
+    async def run() -> str:
+        client, registry = await _registry(rpc_url, key)
+        try:
+            return await deaccredit(client, registry, did, record)
+        finally:
+            await client.aclose()
+
+    _say(f"de-accredited {did} (record {record}, tx 0x{asyncio.run(run()).removeprefix('0x')})")
+
+
+@registry_app.command("check")
+def registry_check(
+    did: Annotated[str, typer.Argument(help="The DID")],
+    scope: Annotated[str, typer.Option(help="Scope, or 'any'")] = "any",
+    at: Annotated[datetime | None, typer.Option(help="Moment (UTC); default now")] = None,
+    rpc_url: RpcOption = "http://127.0.0.1:8545",
+) -> None:
+    """Was the DID accredited for the scope at that moment? Exit 0 if yes, 1 if not."""
+
+    async def run() -> bool:
+        client, registry = await _registry(rpc_url, None)
+        try:
+            moment = at.replace(tzinfo=UTC) if at else datetime.now(UTC)
+            return await is_accredited(client, registry, did, scope, moment)
+        finally:
+            await client.aclose()
+
+    accredited = asyncio.run(run())
+    _say("accredited" if accredited else "not accredited")
+    raise typer.Exit(0 if accredited else 1)

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from pathlib import Path
 
 import httpx
 
 from mcred.stack import Stack
+from tests.support.cli import mcred
 from tests.support.flows import eventually, scan
 from tests.support.issuer import enrol
-
-MCRED = str(Path(sys.executable).with_name("mcred"))
-
-
-async def run(*args: str, env: dict[str, str]) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        MCRED, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 120)
-    return proc.returncode, out.decode()
 
 
 async def test_issue_bulk_follows_the_job_to_the_end(stack: Stack, tmp_path: Path) -> None:
@@ -33,13 +23,13 @@ async def test_issue_bulk_follows_the_job_to_the_end(stack: Stack, tmp_path: Pat
 
     bad = tmp_path / "bad.csv"
     bad.write_text("email,grade\nnot-an-address,5\n")
-    code, out = await run("issue-bulk", str(bad), "--template", template, env=env)
+    code, out, _ = await mcred("issue-bulk", str(bad), "--template", template, env=env)
     assert code == 1
     assert "row 2: email" in out
 
     good = tmp_path / "cohort.csv"
     good.write_text("email,name\na@example.pl,A\nb@example.pl,B\n")
-    cli = asyncio.create_task(run("issue-bulk", str(good), "--template", template, env=env))
+    cli = asyncio.create_task(mcred("issue-bulk", str(good), "--template", template, env=env))
     async with httpx.AsyncClient(base_url=url, timeout=30, headers=auth) as http:
 
         async def invitations():
@@ -49,6 +39,6 @@ async def test_issue_bulk_follows_the_job_to_the_end(stack: Stack, tmp_path: Pat
         learner = stack.agents.agents["learner"].client
         for offer in await eventually(invitations, what="two invitations"):
             await learner.receive_invitation(scan(offer["invitation_url"]))
-    code, out = await cli
+    code, out, _ = await cli
     assert code == 0, out
     assert "Finished: 2 issued, 0 failed or expired" in out

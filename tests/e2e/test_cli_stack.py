@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -14,8 +13,8 @@ import httpx
 import pytest
 
 from agent.process import pid_alive
+from tests.support.cli import MCRED, mcred
 
-MCRED = str(Path(sys.executable).with_name("mcred"))
 STARTUP_DEADLINE = 90
 
 
@@ -29,14 +28,6 @@ def stack_env(tmp_path: Path) -> dict[str, str]:
         "MCRED_ISSUER_PORT": "0",
         "MCRED_VERIFIER_PORT": "0",
     }
-
-
-async def mcred(*args: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        MCRED, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), timeout)
-    return proc.returncode, out.decode(), err.decode()
 
 
 async def start_up(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, dict]:
