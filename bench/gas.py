@@ -15,10 +15,12 @@ import time
 from pathlib import Path
 
 from mcred.anvil import local_node
+from revocation.bitstring import Bitstring
 from revocation.chain import ChainClient
 
 KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # anvil's first dev account
 SIZE = 131_072
+EMPTY = Bitstring(SIZE).commitment()
 BATCHES = (1, 10, 100, 1000)
 
 
@@ -34,7 +36,7 @@ async def main() -> dict:
             rows = []
             for batch in BATCHES:
                 list_id = secrets.token_bytes(32)
-                await client.transact(registry.functions.createList(list_id, 0, SIZE))
+                await client.transact(registry.functions.createList(list_id, 0, SIZE, EMPTY))
                 indexes = random.Random(batch).sample(range(SIZE), batch)
                 started = time.monotonic()
                 ours = await client.transact(

@@ -94,10 +94,13 @@ contract StatusRegistry {
     error StaleVersion(bytes32 listId, uint64 expected, uint64 actual);
 
     /// @notice Create a list owned by the caller.
+    /// @dev Storing the empty list's commitment now makes every later update rewrite a non-zero slot
+    /// (~2.9k gas) instead of filling a zero one (~20k) on the first.
     /// @param listId An id not used before.
     /// @param purpose Revocation or suspension.
     /// @param size Number of entries, at least MIN_SIZE.
-    function createList(bytes32 listId, Purpose purpose, uint32 size) external {
+    /// @param emptyCommitment keccak256 of `size` zero bits (size / 8 zero bytes).
+    function createList(bytes32 listId, Purpose purpose, uint32 size, bytes32 emptyCommitment) external {
         if (lists[listId].owner != address(0)) revert ListExists(listId);
         if (size < MIN_SIZE) revert ListTooSmall(size);
         lists[listId] = StatusList({
@@ -107,7 +110,7 @@ contract StatusRegistry {
             createdBlock: uint64(block.number),
             lastUpdateBlock: uint64(block.number),
             version: 0,
-            commitment: bytes32(0)
+            commitment: emptyCommitment
         });
         emit ListCreated(listId, msg.sender, purpose, size);
     }

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mcred.anvil import local_node
+from revocation.bitstring import Bitstring
 from revocation.chain import ChainClient
 from revocation.deploy import ensure_deployed
 from revocation.errors import ContractRevertError
@@ -21,6 +22,7 @@ AUTHORITY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 UNIVERSITY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
 OTHER = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 SIZE = 131_072
+EMPTY = Bitstring(SIZE).commitment()
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ async def test_only_the_owner_or_a_delegate_writes_a_list(clients, status_regist
     university, other = clients["university"], clients["other"]
     registry = university.contract("StatusRegistry", status_registry)
     list_id = b"\x01" * 32
-    await university.transact(registry.functions.createList(list_id, 0, SIZE))
+    await university.transact(registry.functions.createList(list_id, 0, SIZE, EMPTY))
 
     intruder = other.contract("StatusRegistry", status_registry)
     with pytest.raises(ContractRevertError) as caught:
@@ -87,7 +89,7 @@ async def test_batch_updates_chain_their_events_and_guard_versions(clients, stat
     university = clients["university"]
     registry = university.contract("StatusRegistry", status_registry)
     list_id = b"\x02" * 32
-    created = await university.transact(registry.functions.createList(list_id, 1, SIZE))
+    created = await university.transact(registry.functions.createList(list_id, 1, SIZE, EMPTY))
     revoked = random.Random(5).sample(range(SIZE), 100)
 
     first = await university.transact(registry.functions.update(list_id, 0, revoked, [], b"\xaa" * 32))
@@ -110,9 +112,9 @@ async def test_batch_updates_chain_their_events_and_guard_versions(clients, stat
     with pytest.raises(ContractRevertError, match="IndexOutOfRange"):
         await university.transact(registry.functions.update(list_id, 2, [SIZE], [], b"\x00" * 32))
     with pytest.raises(ContractRevertError, match="ListTooSmall"):
-        await university.transact(registry.functions.createList(b"\x03" * 32, 0, 1024))
+        await university.transact(registry.functions.createList(b"\x03" * 32, 0, 1024, EMPTY))
     with pytest.raises(ContractRevertError, match="ListExists"):
-        await university.transact(registry.functions.createList(list_id, 0, SIZE))
+        await university.transact(registry.functions.createList(list_id, 0, SIZE, EMPTY))
 
     gas = first["gasUsed"] / 100
     print(f"\ngas per revocation, batch of 100 random indexes: {gas:.0f}")
