@@ -312,14 +312,6 @@ class AdminClient:
     async def presentation_exchange(self, pres_ex_id: str) -> Record:
         return await self._request("GET", f"/present-proof-2.0/records/{pres_ex_id}")
 
-    async def presentation_exchanges(
-        self, *, thread_id: str | None = None, state: str | None = None
-    ) -> list[Record]:
-        result = await self._request(
-            "GET", "/present-proof-2.0/records", params={"thread_id": thread_id, "state": state}
-        )
-        return result["results"]
-
     # --- VC-API ---------------------------------------------------------------------------
     async def sign_credential(self, credential: Record, options: Record | None = None) -> Record:
         result = await self._request(

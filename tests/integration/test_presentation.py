@@ -77,4 +77,7 @@ async def test_verifier_receives_and_verifies_a_presentation(
     # ACA-Py 1.7's holder drops the requested domain (Credo echoes it): pinned so a change is noticed.
     assert "domain" not in presentation["proof"]
     assert [vc["id"] for vc in presentation["verifiableCredential"]] == [held_credential["id"]]
+    # The same presentation checked again through the VC-API (what a file upload will use).
+    again = await verifier.client.verify_presentation(presentation, {"challenge": challenge})
+    assert again["verified"] is True
     assert network_guard.requests == []
