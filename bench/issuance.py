@@ -27,7 +27,7 @@ import httpx
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
 from mcred.settings import StackSettings
 from mcred.stack import Stack
-from tests.support.flows import scan
+from tests.support.flows import eventually, scan
 from tests.support.issuer import enrol
 from tests.support.templates import template_body
 
@@ -35,12 +35,7 @@ POLL = 0.05
 
 
 async def wait_for(probe, timeout: float = 120):
-    deadline = time.monotonic() + timeout
-    while not (value := await probe()):
-        if time.monotonic() > deadline:
-            raise TimeoutError("benchmark step did not finish")
-        await asyncio.sleep(POLL)
-    return value
+    return await eventually(probe, timeout=timeout, interval=POLL, what="benchmark step")
 
 
 async def raw_agent(stack: Stack, n: int) -> float:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -198,25 +199,36 @@ async def _apply_exchange(ctx: IssuerContext, where, record: Record) -> None:
 
 
 async def _advance(ctx: IssuerContext, where, state: OfferState, detail: str, **fields: Any) -> str | None:
-    """Move the offer matching ``where`` to ``state`` (if that is forward); returns its id if it moved.
+    """Move the offer matching ``where`` to ``state`` (if that is forward); returns its id if it moved."""
 
-    Concurrent movers (a webhook and the reconciler) are serialised by the offer's version column:
-    the loser re-reads and re-decides, so history gets each state once.
+    def forward(offer: Offer) -> bool:
+        if not record_event(offer, state, detail):
+            return False
+        for name, value in fields.items():
+            setattr(offer, name, value)
+        return True
+
+    moved = await _change(ctx, where, forward)
+    if moved is not None and state.final and (event := ctx.finished.get(moved)) is not None:
+        event.set()
+    return moved
+
+
+async def _change(ctx: IssuerContext, where, apply: Callable[[Offer], bool]) -> str | None:
+    """Run ``apply`` on the offer matching ``where`` in one transaction; returns its id if it changed.
+
+    Concurrent writers (a webhook and the reconciler) are serialised by the offer's version column: the
+    loser re-reads and re-decides, so history gets each state once.
     """
     while True:
         try:
             async with ctx.sessions() as session, session.begin():
                 offer = await session.scalar(select(Offer).where(where).options(selectinload(Offer.events)))
-                if offer is None or not record_event(offer, state, detail):
+                if offer is None or not apply(offer):
                     return None
-                for name, value in fields.items():
-                    setattr(offer, name, value)
-                moved = offer.id
+                return offer.id
         except StaleDataError:
             continue
-        if state.final and (event := ctx.finished.get(moved)) is not None:
-            event.set()
-        return moved
 
 
 # --- connected → offered --------------------------------------------------------------------------------
@@ -299,18 +311,16 @@ async def _deliver(ctx: IssuerContext, offer_id: str, replacing: str | None = No
 async def _update(
     ctx: IssuerContext, offer_id: str, event: tuple[OfferState, str] | None = None, **fields: Any
 ) -> None:
-    """Change fields without moving the state (retried like ``_advance`` on a concurrent change)."""
-    while True:
-        try:
-            async with ctx.sessions() as session, session.begin():
-                offer = await session.get(Offer, offer_id, options=[selectinload(Offer.events)])
-                for name, value in fields.items():
-                    setattr(offer, name, value)
-                if event is not None:
-                    offer.events.append(OfferEvent(state=event[0], detail=event[1]))
-            return
-        except StaleDataError:
-            continue
+    """Change fields without moving the state, optionally noting an event in the history."""
+
+    def change(offer: Offer) -> bool:
+        for name, value in fields.items():
+            setattr(offer, name, value)
+        if event is not None:
+            offer.events.append(OfferEvent(state=event[0], detail=event[1]))
+        return True
+
+    await _change(ctx, Offer.id == offer_id, change)
 
 
 async def _credentials(

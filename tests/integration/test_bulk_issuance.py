@@ -16,7 +16,7 @@ import pytest
 
 from mcred.settings import StackSettings
 from mcred.stack import Stack
-from tests.support.flows import scan
+from tests.support.flows import eventually, scan
 from tests.support.issuer import enrol
 
 LEARNERS = 200
@@ -139,11 +139,10 @@ async def scan_all(stack: Stack, rows: list[dict[str, Any]]) -> None:
 
 
 async def until(stack: Stack, setup: dict[str, Any], job: str, done, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while not done(progress := await get(stack, setup, f"/v1/bulk-issuances/{job}")):
-        assert time.monotonic() < deadline, progress
-        await asyncio.sleep(0.5)
-    return progress
+    async def progress() -> dict[str, Any]:
+        return await get(stack, setup, f"/v1/bulk-issuances/{job}")
+
+    return await eventually(progress, until=done, timeout=timeout, interval=0.5, what="bulk progress")
 
 
 async def assert_nothing_twice(stack: Stack, rows: list[dict[str, Any]]) -> None:

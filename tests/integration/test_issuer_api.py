@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -46,14 +44,15 @@ def template(enrolled: Enrolled) -> dict[str, Any]:
 
 
 async def offer_until_final(issuer: httpx.AsyncClient, auth: dict[str, str], offer_id: str) -> dict[str, Any]:
-    """Poll the offer (with a deadline) until it reaches a final state."""
-    deadline = time.monotonic() + DEADLINE
-    while True:
-        offer = (await issuer.get(f"/v1/offers/{offer_id}", headers=auth)).json()
-        if offer["state"] in ("issued", "failed", "expired"):
-            return offer
-        assert time.monotonic() < deadline, f"offer still {offer['state']}: {offer['history']}"
-        await asyncio.sleep(0.2)
+    async def offer() -> dict[str, Any]:
+        return (await issuer.get(f"/v1/offers/{offer_id}", headers=auth)).json()
+
+    return await eventually(
+        offer,
+        until=lambda o: o["state"] in ("issued", "failed", "expired"),
+        timeout=DEADLINE,
+        what="a final state",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -82,12 +82,21 @@ async def stored_credential(holder: RunningAgent, credential_id: str) -> dict[st
     return stored[0]
 
 
-async def eventually(probe, *, timeout: float = TIMEOUT, interval: float = 0.2, what: str = "condition"):
-    """Poll ``probe()`` (async) until it returns something truthy, with a deadline; returns that value."""
+async def eventually(
+    probe,
+    *,
+    until=bool,
+    timeout: float = TIMEOUT,
+    interval: float = 0.2,
+    what: str = "condition",
+):
+    """Poll ``probe()`` (async) until ``until(value)`` holds, with a deadline; returns that value. The
+    timeout error shows the last value seen."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        if value := await probe():
+        value = await probe()
+        if until(value):
             return value
         if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout} s")
+            raise TimeoutError(f"{what} did not happen within {timeout} s; last seen: {value}")
         await asyncio.sleep(interval)
