@@ -231,16 +231,11 @@ KeyOption = Annotated[
 
 
 async def _chain_client(rpc_url: str, key: str | None) -> ChainClient:
-    if key is None:
-        probe = ChainClient(rpc_url, ANVIL_DEPLOYER_KEY)
-        try:
-            local = await probe.w3.eth.chain_id == LOCAL_CHAIN_ID
-        finally:
-            await probe.aclose()
-        if not local:
-            raise typer.BadParameter("a public chain needs --key (or MCRED_CHAIN_KEY): a funded account")
-        key = ANVIL_DEPLOYER_KEY
-    return ChainClient(rpc_url, key)
+    client = ChainClient(rpc_url, key or ANVIL_DEPLOYER_KEY)
+    if key is None and await client.w3.eth.chain_id != LOCAL_CHAIN_ID:
+        await client.aclose()
+        raise typer.BadParameter("a public chain needs --key (or MCRED_CHAIN_KEY): a funded account")
+    return client
 
 
 def _record() -> Path:
