@@ -56,6 +56,8 @@ class AgentLaunch:
     endpoint: str | None = None
     """The DIDComm endpoint wallets are told to use; defaults to the inbound listener."""
     log_level: str = "info"
+    sqlite_max_connections: int = 16
+    """The wallet's connection pool (agent/plugin/sqlite_pool.py: the default of 4 starves under bursts)."""
 
     @property
     def admin_url(self) -> str:
@@ -86,6 +88,7 @@ class AgentLaunch:
             "--plugin", "agent.plugin",
             "--preserve-exchange-records",
             "--log-level", self.log_level,
+            "--plugin-config-value", f"mcred.sqlite_max_connections={self.sqlite_max_connections}",
             *ROLE_FLAGS[self.role],
         ]  # fmt: skip
         if self.webhook_url:

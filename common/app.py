@@ -58,6 +58,18 @@ async def webhook(request: Request, topic: str, payload: dict[str, Any]) -> dict
     return {"status": "received"}
 
 
+def _configure_logging(level: str) -> None:
+    """Our loggers to stderr with level and time (uvicorn configures only its own): what the workers did
+    and why a pass failed ends up in the controller's log."""
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    for name in ("agent", "common", "issuer_controller", "verifier_controller", "revocation"):
+        logging.getLogger(name).setLevel(level.upper())
+
+
 def create_controller_app(
     settings: ControllerSettings,
     *,
@@ -72,6 +84,7 @@ def create_controller_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _configure_logging(settings.log_level)
         app.state.settings = settings
         app.state.on_webhook = on_webhook
         app.state.agent = AdminClient(

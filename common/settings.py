@@ -16,3 +16,5 @@ class ControllerSettings(BaseSettings):
     agent_admin_api_key: SecretStr
     agent_timeout: float = 30.0
     """Seconds to wait for one admin API call."""
+    log_level: str = "INFO"
+    """The controller's own log (workers, reconciler); uvicorn's access log is separate."""

@@ -16,6 +16,7 @@ from acapy_agent.vc.ld_proofs.document_loader import DocumentLoader
 from ..contexts import bundle
 from .holder import CONNECTION_ACTIVE, mirror_connection_key
 from .loader import OfflineDocumentLoader
+from .sqlite_pool import use_pool_size
 
 __all__ = ["setup"]
 
@@ -25,6 +26,8 @@ async def setup(context: InjectionContext) -> None:
     bus = context.inject(EventBus)
     bus.subscribe(re.compile(f"^{re.escape(STARTUP_EVENT_TOPIC)}$"), _bind_loader)
     config = (context.settings.get("plugin_config") or {}).get("mcred") or {}
+    if config.get("sqlite_max_connections"):
+        use_pool_size(int(config["sqlite_max_connections"]))
     if config.get("mirror_connection_keys"):
         bus.subscribe(re.compile(CONNECTION_ACTIVE), mirror_connection_key)
 

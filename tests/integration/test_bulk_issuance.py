@@ -142,7 +142,26 @@ async def until(stack: Stack, setup: dict[str, Any], job: str, done, timeout: fl
     async def progress() -> dict[str, Any]:
         return await get(stack, setup, f"/v1/bulk-issuances/{job}")
 
-    return await eventually(progress, until=done, timeout=timeout, interval=0.5, what="bulk progress")
+    try:
+        return await eventually(progress, until=done, timeout=timeout, interval=0.5, what="bulk progress")
+    except TimeoutError as err:
+        raise TimeoutError(f"{err}; the agents hold: {await agent_states(stack)}") from err
+
+
+async def agent_states(stack: Stack) -> dict[str, Any]:
+    """How many connections and exchanges each agent holds, by state: where a stalled run stopped."""
+    held: dict[str, Any] = {}
+    for name in ("issuer", "learner"):
+        client = stack.agents.agents[name].client
+        connections = await client.connections()
+        exchanges = await client.credential_exchanges()
+        held[name] = {
+            "connections": Counter(f"{c['state']}/{c.get('rfc23_state')}" for c in connections),
+            "exchanges": Counter(x["state"] for x in exchanges),
+        }
+    log = Path(stack.components["issuer"].log).read_text(errors="replace").splitlines()
+    held["issuer controller says"] = [line for line in log if "WARNING" in line or "ERROR" in line][-12:]
+    return held
 
 
 async def assert_nothing_twice(stack: Stack, rows: list[dict[str, Any]]) -> None:

@@ -71,3 +71,17 @@ def test_secrets_that_look_like_options_stay_values() -> None:
     agent = launch(AgentRole.ISSUER, admin_api_key="-starts-with-dash", wallet_key="-raw")
     assert "--admin-api-key=-starts-with-dash" in agent.argv
     assert "--wallet-key=-raw" in agent.argv
+
+
+def test_the_plugin_gives_the_sqlite_wallet_a_larger_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    from acapy_agent.askar.store import AskarStoreConfig
+
+    from agent.plugin.sqlite_pool import use_pool_size
+
+    monkeypatch.setattr(AskarStoreConfig, "_build_sqlite_uri", AskarStoreConfig._build_sqlite_uri)
+    monkeypatch.setenv("ACAPY_HOME", "/tmp/mcred-test-home")
+    use_pool_size(16)
+    assert (
+        AskarStoreConfig({"name": "issuer"}).get_uri().endswith("/wallet/issuer/sqlite.db?max_connections=16")
+    )
+    assert AskarStoreConfig({"name": "issuer"}).get_uri(in_memory=True) == "sqlite://:memory:"
