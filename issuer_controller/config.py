@@ -26,3 +26,15 @@ class IssuerSettings(ControllerSettings):
     """Seconds between passes that catch up with webhooks the controller missed."""
     max_upload_bytes: int = 2_000_000
     status_list_size: int = 131_072
+    chain_rpc_url: str | None = None
+    """The EVM node the status lists are anchored on (anvil locally, Sepolia by URL). Without it (and
+    ``chain_key``, ``status_registry``) revocation and suspension are refused."""
+    chain_key: SecretStr | None = None
+    """The funded key that owns this controller's status lists on chain."""
+    status_registry: str | None = None
+    """StatusRegistry's address (``mcred chain deploy`` records it)."""
+    anchor_interval: float = 2.0
+    """Seconds between anchoring passes when nothing wakes the worker (a request wakes it at once)."""
+    anchor_gather: float = 0.2
+    """Seconds a woken worker waits so that changes requested together go into one transaction."""
+    chain_receipt_timeout: float = 60.0

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.client import AdminClient
+from revocation.chain import ChainClient
 
 from .config import IssuerSettings
 
@@ -29,6 +30,10 @@ class IssuerContext:
     tasks: set[asyncio.Task] = field(default_factory=set)
     finished: dict[str, asyncio.Event] = field(default_factory=dict)
     """Offers in flight → set when the offer reaches a final state, which frees its slot."""
+    chain: ChainClient | None = None
+    """Owns this controller's status lists on chain; None when no chain is configured."""
+    anchor_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set by a status-change request: the anchoring worker runs without waiting for its interval."""
 
     def spawn(self, work: Coroutine[Any, Any, Any], name: str) -> None:
         """Run in the background; a failure is logged (the reconciler retries what was left)."""

@@ -29,3 +29,7 @@ class NotReady(Problem):
 
 class InvalidRequest(Problem):
     status, slug, title = 400, "invalid-request", "The request cannot be served as asked"
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "A service this needs is not available"

@@ -11,11 +11,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from common.app import create_controller_app
+from revocation.chain import ChainClient
 
 from .api import bulk, credentials, institutions, offers, public, templates
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import make_engine, migrate, session_factory
+from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
 from .services.offers import on_webhook, reconcile
 
@@ -53,10 +55,19 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         )
         app.state.issuer = ctx
         ctx.spawn(_reconcile_forever(ctx), name="reconciler")
+        if settings.chain_rpc_url and settings.chain_key and settings.status_registry:
+            ctx.chain = ChainClient(
+                settings.chain_rpc_url,
+                settings.chain_key.get_secret_value(),
+                receipt_timeout=settings.chain_receipt_timeout,
+            )
+            ctx.spawn(anchor_forever(ctx), name="anchoring")
         try:
             yield
         finally:
             await ctx.drain()
+            if ctx.chain is not None:
+                await ctx.chain.aclose()
             await engine.dispose()
 
     async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:

@@ -77,6 +77,14 @@ class StatusList(Base):
     generation: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    chain_block: Mapped[int | None]
+    """The block the list was created in on chain (None: not yet created there)."""
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    """The last anchored version; ``encoded_list`` holds its bits (the chain holds their commitment)."""
+    encoded_list: Mapped[str | None] = mapped_column(Text)
+    credential: Mapped[dict[str, Any] | None]
+    """The signed BitstringStatusListCredential of ``signed_version``, as served."""
+    signed_version: Mapped[int | None]
 
 
 class StatusAllocation(Base):
@@ -150,6 +158,9 @@ class Offer(Base):
         order_by="OfferEvent.id", cascade="all, delete-orphan", lazy="raise"
     )
 
+    status_changes: Mapped[list[StatusChange]] = relationship(
+        order_by="StatusChange.requested_at", lazy="raise"
+    )
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -178,3 +189,73 @@ class BulkJob(Base):
     rows: Mapped[list[Any]]
     """The validated rows ({"learner": ..., "award": ...}); offers are made from them until all exist."""
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class StatusAction(enum.StrEnum):
+    REVOKE = "revoke"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+
+    @property
+    def purpose(self) -> str:
+        return "revocation" if self is StatusAction.REVOKE else "suspension"
+
+    @property
+    def bit(self) -> bool:
+        return self is not StatusAction.REINSTATE
+
+
+class ChangeState(enum.StrEnum):
+    PENDING = "pending"
+    """Persisted (the outbox); waits for the anchoring worker."""
+    BATCHED = "batched"
+    """In a batch sent or about to be sent; the batch's fate decides."""
+    ANCHORED = "anchored"
+
+
+class StatusChange(Base):
+    """A requested revocation, suspension or reinstatement of one credential, kept forever (its history)."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_state", "state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default=ChangeState.PENDING)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("status_batches.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=now)
+    anchored_at: Mapped[datetime | None]
+    batch: Mapped[StatusBatch | None] = relationship(lazy="raise")
+
+
+class BatchState(enum.StrEnum):
+    PREPARED = "prepared"
+    """Built and stored before the transaction is sent: a crash after sending is recognised on chain."""
+    CONFIRMED = "confirmed"
+    SUPERSEDED = "superseded"
+    """Someone else moved the list on chain first; its changes went back to the outbox."""
+
+
+class StatusBatch(Base):
+    """One ``StatusRegistry.update`` transaction: every pending change of one list at the time."""
+
+    __tablename__ = "status_batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    list_id: Mapped[str] = mapped_column(ForeignKey("status_lists.id"), index=True)
+    base_version: Mapped[int] = mapped_column(Integer)
+    set_indexes: Mapped[list[Any]]
+    cleared_indexes: Mapped[list[Any]]
+    commitment: Mapped[str] = mapped_column(String(66))
+    encoded_list: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default=BatchState.PREPARED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    tx_hash: Mapped[str | None] = mapped_column(String(66))
+    block_number: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    confirmed_at: Mapped[datetime | None]

@@ -32,6 +32,10 @@ class InstitutionOut(BaseModel):
     identifiers: dict[str, str]
     did: str
     created_at: datetime
+    chain_account: str | None = Field(
+        None,
+        description="The chain account that owns the institution's status lists (bind it when accrediting)",
+    )
 
 
 class InstitutionCreated(InstitutionOut):
@@ -96,3 +100,31 @@ class BulkJobOut(BaseModel):
     offers_made: int
     by_state: dict[str, int]
     finished: bool
+
+
+class StatusChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000, description="Why; kept in the credential's history")
+
+
+class StatusChangeOut(BaseModel):
+    id: str
+    action: str = Field(description="revoke, suspend or reinstate")
+    reason: str
+    state: str = Field(description="pending (in the outbox), batched (transaction on its way) or anchored")
+    requested_at: datetime
+    anchored_at: datetime | None
+    transaction: str | None = Field(None, description="The StatusRegistry.update transaction's hash")
+    block: int | None
+    last_error: str | None = Field(None, description="Why the last anchoring attempt failed, while it waits")
+
+
+class CredentialStatus(BaseModel):
+    revoked: bool = Field(description="As anchored on chain")
+    suspended: bool = Field(description="As anchored on chain")
+    changes: list[StatusChangeOut]
+
+
+class CredentialOut(OfferOut):
+    status: CredentialStatus

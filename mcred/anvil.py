@@ -17,6 +17,9 @@ ANVIL_DEPLOYER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7b
 """anvil's first development account (public knowledge, funded only on a local anvil): deploys the
 registries and acts as the accreditation authority of the local chain. Public chains take a real key."""
 
+ANVIL_ISSUER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
+"""anvil's second development account: the local issuer controller's, owner of its status lists."""
+
 _PLATFORMS = {
     ("Linux", "x86_64"): "linux-amd64",
     ("Linux", "aarch64"): "linux-arm64",

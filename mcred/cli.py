@@ -288,7 +288,7 @@ def registry_accredit(
 
     record, tx = asyncio.run(run())
     _say(
-        f"accredited {did} for {scope} until {until:%Y-%m-%d} (record {record}, tx 0x{tx.removeprefix('0x')})"
+        f"accredited {did} for {scope} until {until:%Y-%m-%d} (record {record}, tx {tx})"
     )
 
 
@@ -310,7 +310,7 @@ def registry_revoke(
         finally:
             await client.aclose()
 
-    _say(f"de-accredited {did} (record {record}, tx 0x{asyncio.run(run()).removeprefix('0x')})")
+    _say(f"de-accredited {did} (record {record}, tx {asyncio.run(run())})")
 
 
 @registry_app.command("check")

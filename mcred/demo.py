@@ -1,6 +1,7 @@
 """The demo scenario, step by step, narrated; each step ends passed or failed with its duration.
 
-For now: the stack comes up, every part answers, and it goes down leaving nothing behind.
+For now: the stack comes up, every part answers, the accreditation authority accredits a university the
+issuer controller registered, and the stack goes down leaving nothing behind.
 """
 
 from __future__ import annotations
@@ -8,10 +9,16 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from agent.process import pid_alive
+import httpx
 
+from agent.process import pid_alive
+from revocation.accreditation import ANY, accredit, is_accredited
+from revocation.chain import ChainClient
+
+from .anvil import ANVIL_DEPLOYER_KEY
 from .settings import StackSettings
 from .stack import Stack, probe_state, read_state
 
@@ -64,6 +71,38 @@ async def run_demo(settings: StackSettings, *, keep: bool, say: Say) -> tuple[di
             raise DemoStepFailed(f"not answering: {', '.join(silent)}")
         return {"rss_mb": {r["name"]: round(r["rss_bytes"] / 2**20, 1) for r in rows}}
 
+    async def accreditation() -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as http:
+            created = await http.post(
+                "/v1/institutions",
+                json={
+                    "name": "Uniwersytet Demonstracyjny",
+                    "country_code": "PL",
+                    "url": "https://uni.example.pl",
+                },
+                headers={"X-API-Key": stack.operator_key},
+            )
+        if created.status_code != 201:
+            raise DemoStepFailed(f"the issuer did not register the university: {created.text}")
+        university = created.json()
+        say(f"   the issuer registered {university['name']}: {university['did']}")
+        say(f"   its status lists belong to chain account {university['chain_account']}")
+        authority = ChainClient(stack.components["chain"].url, ANVIL_DEPLOYER_KEY)
+        registry, moment = stack.contracts["IssuerRegistry"], datetime.now(UTC)
+        try:
+            record, tx = await accredit(
+                authority, registry, university["did"], university["chain_account"], ANY,
+                moment - timedelta(minutes=1), moment + timedelta(days=365),
+            )  # fmt: skip
+            accredited = await is_accredited(authority, registry, university["did"], ANY, moment)
+        finally:
+            await authority.aclose()
+        say(f"   the authority accredited it for any scope for a year: record {record}, transaction {tx}")
+        if not accredited:
+            raise DemoStepFailed("IssuerRegistry.isAccredited says no right after accreditation")
+        say("   IssuerRegistry.isAccredited(did, any, now) = true")
+        return {"institution_did": university["did"], "accreditation_tx": tx}
+
     pids: dict[str, int] = {}
 
     async def stop() -> dict[str, Any]:
@@ -79,6 +118,9 @@ async def run_demo(settings: StackSettings, *, keep: bool, say: Say) -> tuple[di
 
     if await step("start stack", "Starting the local chain, three agents and both controllers", start):
         await step("stack answers", "Checking that every part answers", answers)
+        await step(
+            "accredit university", "An accreditation authority accredits a university on chain", accreditation
+        )
         if keep:
             say("\nThe stack keeps running (--keep). Open:")
             for c in stack.components.values():

@@ -26,7 +26,7 @@ from agent.supervisor import AgentSupervisor
 from revocation.chain import ChainClient
 from revocation.deploy import ensure_deployed
 
-from .anvil import ANVIL_DEPLOYER_KEY, anvil_argv, anvil_binary, chain_id
+from .anvil import ANVIL_DEPLOYER_KEY, ANVIL_ISSUER_KEY, anvil_argv, anvil_binary, chain_id
 from .settings import StackSettings
 
 __all__ = [
@@ -134,6 +134,16 @@ class Stack:
             await self._http.aclose()
             self._http = None
 
+    async def stop_chain(self) -> None:
+        """Stop the local chain alone, its state kept: an RPC outage, as the controllers see it."""
+        await self._processes.pop("chain").stop()
+        self.components.pop("chain")
+
+    async def start_chain(self) -> None:
+        """Start it again on the same port from its saved state (after ``stop_chain``)."""
+        await self._start_chain()
+        self._write_state()
+
     async def wait_for_death(self) -> ProcessError:
         """Until some component exits on its own; returns why (with its log tail)."""
         waits = {asyncio.create_task(p.wait()): p for p in self._processes.values()}
@@ -186,6 +196,9 @@ class Stack:
         }
         if name == "issuer":
             settings["ADMIN_API_KEY"] = self.operator_key
+            settings["CHAIN_RPC_URL"] = self.components["chain"].url
+            settings["CHAIN_KEY"] = ANVIL_ISSUER_KEY
+            settings["STATUS_REGISTRY"] = self.contracts["StatusRegistry"]
         env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",

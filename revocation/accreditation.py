@@ -32,13 +32,13 @@ async def accredit(
     )
     receipt = await client.transact(call)
     event = contract.events.Accredited().process_log(receipt["logs"][0])
-    return event.args.record, receipt["transactionHash"].hex()
+    return event.args.record, receipt["transactionHash"].to_0x_hex()
 
 
 async def deaccredit(client: ChainClient, registry: str, did: str, record: int) -> str:
     contract = client.contract("IssuerRegistry", registry)
     receipt = await client.transact(contract.functions.deaccredit(did, record))
-    return receipt["transactionHash"].hex()
+    return receipt["transactionHash"].to_0x_hex()
 
 
 async def is_accredited(client: ChainClient, registry: str, did: str, scope: str, at: datetime) -> bool:

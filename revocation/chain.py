@@ -67,6 +67,12 @@ class ChainClient:
         except (TimeoutError, OSError) as err:
             raise ChainUnavailableError(f"{self.rpc_url}: {err}") from err
 
+    async def get_logs(self, query: dict[str, Any]) -> list[Any]:
+        try:
+            return list(await self.w3.eth.get_logs(query))
+        except (TimeoutError, OSError) as err:
+            raise ChainUnavailableError(f"{self.rpc_url}: {err}") from err
+
     @staticmethod
     def _revert(err: ContractCustomError) -> Exception:
         data = err.data if isinstance(err.data, str | bytes) else err.args[0]

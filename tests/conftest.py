@@ -7,6 +7,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from agent.config import AgentRole
@@ -63,6 +64,13 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     await running.up()
     yield running
     await running.down()
+
+
+@pytest.fixture(scope="module")
+async def issuer(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the shared stack's issuer controller."""
+    async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as http:
+        yield http
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

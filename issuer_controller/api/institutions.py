@@ -1,11 +1,18 @@
 from fastapi import APIRouter
 
+from ..context import IssuerContext
+from ..models import Institution
 from ..schemas import InstitutionCreate, InstitutionCreated, InstitutionOut
 from ..security import CurrentInstitution, OperatorOnly
 from ..services.institutions import create_institution
 from . import IssuerDep
 
 router = APIRouter(prefix="/v1/institutions", tags=["institutions"])
+
+
+def institution_out(institution: Institution, ctx: IssuerContext) -> InstitutionOut:
+    account = ctx.chain.address if ctx.chain is not None else None
+    return InstitutionOut.model_validate(institution).model_copy(update={"chain_account": account})
 
 
 @router.post(
@@ -16,10 +23,10 @@ async def create(data: InstitutionCreate, ctx: IssuerDep) -> InstitutionCreated:
     """Register an institution (operator key): a signing DID is made in the agent's wallet, and the
     institution's own API key is returned once."""
     institution, api_key = await create_institution(ctx, data)
-    return InstitutionCreated(**InstitutionOut.model_validate(institution).model_dump(), api_key=api_key)
+    return InstitutionCreated(**institution_out(institution, ctx).model_dump(), api_key=api_key)
 
 
 @router.get("/me", response_model=InstitutionOut, operation_id="institutions-me")
-async def me(institution: CurrentInstitution) -> InstitutionOut:
+async def me(institution: CurrentInstitution, ctx: IssuerDep) -> InstitutionOut:
     """The institution the API key belongs to."""
-    return InstitutionOut.model_validate(institution)
+    return institution_out(institution, ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from agent.contexts import MCRED_CONTEXT_URL, bundle
@@ -15,6 +15,7 @@ from common.qr import qr_png, qr_svg
 from ..errors import NotReady
 from ..models import OfferState
 from ..services.offers import public_offer
+from ..services.status_lists import signed_list
 from . import IssuerDep
 
 router = APIRouter(tags=["public"])
@@ -88,3 +89,22 @@ async def context() -> Response:
         media_type="application/ld+json",
         headers={"Cache-Control": "public, max-age=86400", "Access-Control-Allow-Origin": "*"},
     )
+
+
+@router.get(
+    "/status-lists/{list_id}",
+    operation_id="public-status-list",
+    responses={200: {"content": {"application/vc+ld+json": {}}}, 304: {"description": "Not modified"}},
+)
+async def status_list(list_id: str, request: Request, ctx: IssuerDep) -> Response:
+    """The signed BitstringStatusListCredential: the bits last anchored on chain (whose commitment a
+    verifier can check there). Cached briefly, so a revocation shows within a minute."""
+    served = await signed_list(ctx, list_id)
+    headers = {
+        "ETag": served.etag,
+        "Cache-Control": "public, max-age=60, must-revalidate",
+        "Access-Control-Allow-Origin": "*",
+    }
+    if served.etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(served.body, media_type="application/vc+ld+json", headers=headers)

@@ -9,7 +9,12 @@ from common.baking import badge_png, bake_png
 
 from ..context import IssuerContext
 from ..errors import NotFound, NotReady
-from ..models import Institution, Offer, OfferState
+from ..models import Institution, Offer, OfferState, StatusChange
+
+WITH_HISTORY = (
+    selectinload(Offer.events),
+    selectinload(Offer.status_changes).selectinload(StatusChange.batch),
+)
 
 
 async def list_credentials(
@@ -18,14 +23,14 @@ async def list_credentials(
     query = select(Offer).where(Offer.institution_id == institution.id, Offer.state == OfferState.ISSUED)
     if template_id:
         query = query.where(Offer.template_id == template_id)
-    query = query.options(selectinload(Offer.events)).order_by(Offer.issued_at).limit(limit).offset(offset)
+    query = query.options(*WITH_HISTORY).order_by(Offer.issued_at).limit(limit).offset(offset)
     async with ctx.sessions() as session:
         return list(await session.scalars(query))
 
 
 async def issued_credential(ctx: IssuerContext, institution: Institution, offer_id: str) -> Offer:
     async with ctx.sessions() as session:
-        offer = await session.get(Offer, offer_id, options=[selectinload(Offer.events)])
+        offer = await session.get(Offer, offer_id, options=list(WITH_HISTORY))
     if offer is None or offer.institution_id != institution.id:
         raise NotFound(f"no credential {offer_id} for this institution")
     if offer.state != OfferState.ISSUED or offer.standard_credential is None:

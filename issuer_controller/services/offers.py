@@ -51,6 +51,7 @@ from ..models import (
 from ..schemas import Learner
 from . import status_index
 from .holder import HolderBindingError, holder_did
+from .status_lists import list_url
 from .templates import active, get_template
 
 log = logging.getLogger(__name__)
@@ -335,7 +336,7 @@ async def _credentials(
         .where(StatusAllocation.offer_id == offer.id)
     )
     status = [
-        StatusEntry(status_list.purpose, f"{public_url}/status-lists/{status_list.id}", allocation.index)
+        StatusEntry(status_list.purpose, list_url(public_url, status_list.id), allocation.index)
         for allocation, status_list in sorted(rows.tuples(), key=lambda r: r[1].purpose)
     ]
     issuer = IssuerProfile(

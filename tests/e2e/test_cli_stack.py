@@ -85,9 +85,10 @@ async def test_demo_brings_the_stack_up_and_down(stack_env: dict[str, str]) -> N
     assert code == 0, out + err
     summary = json.loads(out.strip().splitlines()[-1])
     assert [s["name"] for s in summary["steps"]] == [
-        "start stack", "stack answers", "stop stack", "nothing left",
+        "start stack", "stack answers", "accredit university", "stop stack", "nothing left",
     ]  # fmt: skip
     assert all(s["status"] == "passed" for s in summary["steps"])
+    assert summary["steps"][2]["accreditation_tx"].startswith("0x")
     assert len(summary["steps"][-1]["stopped"]) == 6
 
 

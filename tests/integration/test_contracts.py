@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mcred.anvil import local_node
+from revocation import status_registry as registry_lib
 from revocation.bitstring import Bitstring
 from revocation.chain import ChainClient
 from revocation.deploy import ensure_deployed
@@ -119,6 +120,34 @@ async def test_batch_updates_chain_their_events_and_guard_versions(clients, stat
     gas = first["gasUsed"] / 100
     print(f"\ngas per revocation, batch of 100 random indexes: {gas:.0f}")
     assert gas <= 3_000  # the target (issue 4): gas is deterministic, not a timing
+
+
+async def test_a_list_is_read_back_from_the_chain_alone(clients, status_registry) -> None:
+    university = clients["university"]
+    key = registry_lib.list_id("https://issuer.example/status-lists/read-back")
+    await registry_lib.create_list(university, status_registry, key, registry_lib.Purpose.SUSPENSION, SIZE)
+    bits, draw, hashes = Bitstring(SIZE), random.Random(7), []
+    for version in range(5):
+        set_ = draw.sample(range(SIZE), 3)
+        cleared = bits.ones()[:1]
+        bits.update(set_, cleared)
+        tx, _ = await registry_lib.update(
+            university, status_registry, key, version, set_, cleared, bits.commitment()
+        )
+        hashes.append(tx)
+
+    read = await registry_lib.read_list(clients["other"], status_registry, key)
+    assert read.bits.ones() == bits.ones()
+    assert [u.version for u in read.updates] == [1, 2, 3, 4, 5]
+    assert [u.tx_hash for u in read.updates] == hashes
+    assert read.state.purpose is registry_lib.Purpose.SUSPENSION and read.state.owner == university.address
+    assert await registry_lib.find_update(university, status_registry, key, 3) == read.updates[2]
+
+    await registry_lib.update(university, status_registry, key, 5, [1], [], bytes(32))  # a lying commitment
+    with pytest.raises(registry_lib.ReplayError, match="do not match the commitment"):
+        await registry_lib.read_list(university, status_registry, key)
+    with pytest.raises(registry_lib.ReplayError, match="no status list"):
+        await registry_lib.read_list(university, status_registry, registry_lib.list_id("https://nowhere"))
 
 
 async def test_accreditation_windows_scopes_and_history(clients, issuer_registry) -> None:

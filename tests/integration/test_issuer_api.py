@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,17 +14,9 @@ from common.microcredential import agent_document, missing_eu_elements, ob3_sche
 from mcred.anvil import ANVIL_DEPLOYER_KEY
 from mcred.stack import Stack
 from revocation.chain import ChainClient
-from tests.support.flows import eventually, scan
-from tests.support.issuer import Enrolled, enrol
+from tests.support.flows import eventually
+from tests.support.issuer import Enrolled, enrol, issue_to_learner
 from tests.support.templates import template_body
-
-DEADLINE = 60
-
-
-@pytest.fixture(scope="module")
-async def issuer(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as http:
-        yield http
 
 
 @pytest.fixture(scope="module")
@@ -43,38 +34,13 @@ def template(enrolled: Enrolled) -> dict[str, Any]:
     return enrolled.template
 
 
-async def offer_until_final(issuer: httpx.AsyncClient, auth: dict[str, str], offer_id: str) -> dict[str, Any]:
-    async def offer() -> dict[str, Any]:
-        return (await issuer.get(f"/v1/offers/{offer_id}", headers=auth)).json()
-
-    return await eventually(
-        offer,
-        until=lambda o: o["state"] in ("issued", "failed", "expired"),
-        timeout=DEADLINE,
-        what="a final state",
-    )
-
-
 @pytest.fixture(scope="module")
 async def issued(
     issuer: httpx.AsyncClient, auth: dict[str, str], template: dict[str, Any], stack: Stack
 ) -> dict[str, Any]:
     """A learner scans the offer's invitation with the wallet stand-in and ends up holding the credential."""
-    response = await issuer.post(
-        "/v1/offers",
-        json={
-            "template_id": template["id"],
-            "learner": {"email": "Anna.Nowak@example.pl", "name": "Anna Nowak", "ref": "s1001"},
-            "award": {"grade": "5.0"},
-        },
-        headers=auth,
-    )
-    assert response.status_code == 201, response.text
-    offer = response.json()
-    assert offer["state"] == "invited"
-    assert offer["invitation_url"].startswith("http")
-    await stack.agents.agents["learner"].client.receive_invitation(scan(offer["invitation_url"]))
-    return await offer_until_final(issuer, auth, offer["id"])
+    learner = {"email": "Anna.Nowak@example.pl", "name": "Anna Nowak", "ref": "s1001"}
+    return await issue_to_learner(issuer, auth, template["id"], stack, learner)
 
 
 async def test_offer_ends_issued_and_the_wallet_holds_what_was_recorded(

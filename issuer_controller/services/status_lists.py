@@ -1,0 +1,81 @@
+"""The served BitstringStatusListCredential: the bits anchored on chain, signed by the institution's DID.
+
+Signed once per anchored version and stored, so every request serves the same bytes (a stable ETag) and
+signing happens only when the chain moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from common.microcredential import Profile
+from revocation.bitstring import Bitstring
+
+from ..context import IssuerContext
+from ..errors import NotFound
+from ..models import Institution, StatusList, now
+
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+
+
+def list_url(public_url: str, list_id: str) -> str:
+    """The ``statusListCredential`` URL; its keccak256 is the list's id on chain."""
+    return f"{public_url}/status-lists/{list_id}"
+
+
+@dataclass(frozen=True)
+class ServedList:
+    body: bytes
+    etag: str
+    version: int
+
+
+def _served(credential: dict, version: int) -> ServedList:
+    body = json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode()
+    return ServedList(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', version)
+
+
+def list_credential(url: str, issuer_did: str, purpose: str, encoded_list: str) -> dict:
+    return {
+        "@context": [CREDENTIALS_V2],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer_did,
+        "validFrom": now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encoded_list,
+        },
+    }
+
+
+async def signed_list(ctx: IssuerContext, list_id: str) -> ServedList:
+    """The list credential of the latest anchored version, signed now if that version is not yet."""
+    async with ctx.sessions() as session:
+        status_list = await session.get(StatusList, list_id)
+        if status_list is None:
+            raise NotFound(f"no status list {list_id}")
+        version = status_list.version
+        if status_list.credential is not None and status_list.signed_version == version:
+            return _served(status_list.credential, version)
+        institution = await session.get(Institution, status_list.institution_id)
+    encoded = status_list.encoded_list or Bitstring(status_list.size).encode()
+    unsigned = list_credential(
+        list_url(ctx.settings.public_url, list_id), institution.did, status_list.purpose, encoded
+    )
+    signed = await ctx.agent.sign_credential(
+        unsigned, {"proofType": Profile.STANDARD.proof_type, "proofPurpose": "assertionMethod"}
+    )
+    async with ctx.sessions() as session, session.begin():
+        await session.execute(
+            update(StatusList)
+            .where(StatusList.id == list_id, StatusList.version == version)
+            .values(credential=signed, signed_version=version)
+        )
+    return _served(signed, version)
