@@ -309,6 +309,9 @@ class AdminClient:
         body["connection_id"] = connection_id
         return await self._request("POST", "/present-proof-2.0/send-request", json=body)
 
+    async def presentation_exchanges(self, *, connection_id: str | None = None) -> list[Record]:
+        return await self._all_pages("/present-proof-2.0/records", {"connection_id": connection_id})
+
     async def presentation_exchange(self, pres_ex_id: str) -> Record:
         return await self._request("GET", f"/present-proof-2.0/records/{pres_ex_id}")
 

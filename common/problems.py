@@ -13,7 +13,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.errors import AgentError, AgentUnavailableError
 
-__all__ = ["Problem", "PROBLEM_BASE", "install_problem_handlers", "problem_response"]
+__all__ = [
+    "Conflict",
+    "InvalidRequest",
+    "NotFound",
+    "PROBLEM_BASE",
+    "Problem",
+    "ServiceUnavailable",
+    "Unauthorized",
+    "UploadTooLarge",
+    "install_problem_handlers",
+    "problem_response",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +43,30 @@ class Problem(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors or []
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Missing or wrong API key"
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflicts with the current state"
+
+
+class InvalidRequest(Problem):
+    status, slug, title = 400, "invalid-request", "The request cannot be served as asked"
+
+
+class UploadTooLarge(Problem):
+    status, slug, title = 413, "upload-too-large", "The uploaded file is too large"
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "A service this needs is not available"
 
 
 def problem_response(

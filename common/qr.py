@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import urlsplit
 
 import segno
 
@@ -17,3 +18,8 @@ def qr_svg(data: str, scale: int = 6) -> str:
     buffer = io.BytesIO()
     segno.make(data, error="m").save(buffer, kind="svg", scale=scale, border=4, xmldecl=False)
     return buffer.getvalue().decode()
+
+
+def deep_link(invitation_url: str) -> str:
+    """``didcomm://invite?oob=…``: opens a DIDComm wallet (Bifold, BC Wallet) straight from the phone."""
+    return f"didcomm://invite?{urlsplit(invitation_url).query}"

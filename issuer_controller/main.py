@@ -11,12 +11,14 @@ from typing import Any
 from fastapi import FastAPI
 
 from common.app import create_controller_app
+from common.db import make_engine, migrate, session_factory
+from common.tasks import every
 from revocation.chain import ChainClient
 
 from .api import bulk, credentials, institutions, offers, public, templates
 from .config import IssuerSettings
 from .context import IssuerContext
-from .db import make_engine, migrate, session_factory
+from .db import MIGRATIONS
 from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
 from .services.offers import on_webhook, reconcile
@@ -24,19 +26,14 @@ from .services.offers import on_webhook, reconcile
 log = logging.getLogger(__name__)
 
 
-async def _reconcile_forever(ctx: IssuerContext) -> None:
-    """Catch up with what webhooks or a restart left behind: unfinished bulk jobs, unfinished offers."""
-    while True:
-        try:
-            for job_id in await unfinished_jobs(ctx):
-                if not any(t.get_name() == f"bulk {job_id}" for t in ctx.tasks):
-                    ctx.spawn(fill_job(ctx, job_id), name=f"bulk {job_id}")
-            moved = await reconcile(ctx)
-            if moved:
-                log.info("reconciled: %s", moved)
-        except Exception:  # the loop must outlive one bad pass; the next pass retries
-            log.exception("reconcile pass failed")
-        await asyncio.sleep(ctx.settings.reconcile_interval)
+async def _catch_up(ctx: IssuerContext) -> None:
+    """What webhooks or a restart left behind: unfinished bulk jobs, unfinished offers."""
+    for job_id in await unfinished_jobs(ctx):
+        if not ctx.tasks.named(f"bulk {job_id}"):
+            ctx.tasks.spawn(fill_job(ctx, job_id), name=f"bulk {job_id}")
+    moved = await reconcile(ctx)
+    if moved:
+        log.info("reconciled: %s", moved)
 
 
 def create_app(settings: IssuerSettings | None = None) -> FastAPI:
@@ -45,7 +42,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def services(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        await migrate(engine)
+        await migrate(engine, MIGRATIONS)
         ctx = IssuerContext(
             settings=settings,
             agent=app.state.agent,
@@ -54,18 +51,20 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             didcomm=asyncio.Semaphore(settings.didcomm_concurrency),
         )
         app.state.issuer = ctx
-        ctx.spawn(_reconcile_forever(ctx), name="reconciler")
+        ctx.tasks.spawn(
+            every(settings.reconcile_interval, lambda: _catch_up(ctx), "reconcile"), name="reconciler"
+        )
         if settings.chain_rpc_url and settings.chain_key and settings.status_registry:
             ctx.chain = ChainClient(
                 settings.chain_rpc_url,
                 settings.chain_key.get_secret_value(),
                 receipt_timeout=settings.chain_receipt_timeout,
             )
-            ctx.spawn(anchor_forever(ctx), name="anchoring")
+            ctx.tasks.spawn(anchor_forever(ctx), name="anchoring")
         try:
             yield
         finally:
-            await ctx.drain()
+            await ctx.tasks.drain()
             if ctx.chain is not None:
                 await ctx.chain.aclose()
             await engine.dispose()

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader
 from sqlalchemy import select
 
-from .errors import Unauthorized
+from common.problems import Unauthorized
+from common.security import api_key_header, is_operator_key, key_hash
+
 from .models import Institution
 
-_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An institution's API key")
 
-
-def new_api_key() -> str:
-    return "mci_" + secrets.token_urlsafe(32)
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-async def current_institution(request: Request, key: Annotated[str | None, Depends(_header)]) -> Institution:
+async def current_institution(
+    request: Request, key: Annotated[str | None, Depends(api_key_header)]
+) -> Institution:
     if not key:
         raise Unauthorized("send the institution's API key in the X-API-Key header")
     async with request.app.state.issuer.sessions() as session:
@@ -37,9 +27,8 @@ async def current_institution(request: Request, key: Annotated[str | None, Depen
     return institution
 
 
-async def operator(request: Request, key: Annotated[str | None, Depends(_header)]) -> None:
-    expected = request.app.state.issuer.settings.admin_api_key.get_secret_value()
-    if not key or not hmac.compare_digest(key.encode(), expected.encode()):
+async def operator(request: Request, key: Annotated[str | None, Depends(api_key_header)]) -> None:
+    if not is_operator_key(key, request.app.state.issuer.settings.admin_api_key.get_secret_value()):
         raise Unauthorized("creating institutions needs the operator's API key in X-API-Key")
 
 

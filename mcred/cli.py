@@ -67,7 +67,8 @@ async def _up() -> int:
     _say(f"Up in {time.monotonic() - started:.1f} s:")
     _print_components(components)
     _say(f"  API docs: {components['issuer'].url}/docs and {components['verifier'].url}/docs")
-    _say(f"  Operator API key (creates institutions): {stack.operator_key_path}")
+    _say(f"  Operator API keys: {stack.operator_key_path('issuer')} (registers institutions),")
+    _say(f"    {stack.operator_key_path('verifier')} (registers employers)")
     _say("Ctrl-C or 'mcred down' stops everything.")
     died = await _wait_for_stop_signal(stack)
     if died is not None:
@@ -287,9 +288,7 @@ def registry_accredit(
             await client.aclose()
 
     record, tx = asyncio.run(run())
-    _say(
-        f"accredited {did} for {scope} until {until:%Y-%m-%d} (record {record}, tx {tx})"
-    )
+    _say(f"accredited {did} for {scope} until {until:%Y-%m-%d} (record {record}, tx {tx})")
 
 
 @registry_app.command("revoke")

@@ -68,14 +68,16 @@ class Stack:
         self._processes: dict[str, ManagedProcess] = {}
         self._http: httpx.AsyncClient | None = None
 
-    @property
-    def operator_key_path(self) -> Path:
-        return self.data_dir / "issuer" / "operator.key"
+    def operator_key_path(self, controller: str = "issuer") -> Path:
+        return self.data_dir / controller / "operator.key"
+
+    def operator_key_of(self, controller: str) -> str:
+        """A controller's operator API key (registers institutions, or employers), made on first start."""
+        return secret_file(self.operator_key_path(controller), lambda: "mco_" + secrets.token_urlsafe(32))
 
     @property
     def operator_key(self) -> str:
-        """The issuer's operator API key (creates institutions), made on first start."""
-        return secret_file(self.operator_key_path, lambda: "mco_" + secrets.token_urlsafe(32))
+        return self.operator_key_of("issuer")
 
     @property
     def state_path(self) -> Path:
@@ -194,11 +196,13 @@ class Stack:
             "DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / name / f'{name}.db'}",
             "PUBLIC_URL": url,
         }
+        settings["ADMIN_API_KEY"] = self.operator_key_of(name)
+        settings["CHAIN_RPC_URL"] = self.components["chain"].url
+        settings["STATUS_REGISTRY"] = self.contracts["StatusRegistry"]
         if name == "issuer":
-            settings["ADMIN_API_KEY"] = self.operator_key
-            settings["CHAIN_RPC_URL"] = self.components["chain"].url
             settings["CHAIN_KEY"] = ANVIL_ISSUER_KEY
-            settings["STATUS_REGISTRY"] = self.contracts["StatusRegistry"]
+        else:
+            settings["ISSUER_REGISTRY"] = self.contracts["IssuerRegistry"]
         env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",

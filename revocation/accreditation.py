@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from eth_utils import keccak
 
@@ -44,3 +45,39 @@ async def deaccredit(client: ChainClient, registry: str, did: str, record: int) 
 async def is_accredited(client: ChainClient, registry: str, did: str, scope: str, at: datetime) -> bool:
     contract = client.contract("IssuerRegistry", registry)
     return await client.call(contract.functions.isAccredited(did, scope_id(scope), int(at.timestamp())))
+
+
+@dataclass(frozen=True)
+class Accreditation:
+    record: int
+    account: str
+    scope: bytes
+    valid_from: datetime
+    valid_until: datetime
+    revoked_at: datetime | None
+    authority: str
+
+    def covers(self, scope: str, moment: datetime) -> bool:
+        """In scope and in the window at ``moment`` (a withdrawal is the caller's to judge)."""
+        return self.scope in (bytes(32), scope_id(scope)) and self.valid_from <= moment < self.valid_until
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+async def history(client: ChainClient, registry: str, did: str) -> list[Accreditation]:
+    contract = client.contract("IssuerRegistry", registry)
+    rows = await client.call(contract.functions.history(did))
+    return [
+        Accreditation(
+            n,
+            account,
+            bytes(scope),
+            _moment(start),
+            _moment(until),
+            _moment(revoked) if revoked else None,
+            authority,
+        )  # fmt: skip
+        for n, (account, scope, start, until, revoked, authority) in enumerate(rows)
+    ]

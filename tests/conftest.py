@@ -73,6 +73,13 @@ async def issuer(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+@pytest.fixture(scope="module")
+async def verifier(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client of the shared stack's verifier controller."""
+    async with httpx.AsyncClient(base_url=stack.components["verifier"].url, timeout=30) as http:
+        yield http
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tiers by folder, so ``-m "not e2e"`` or ``tests/unit`` select the fast ones."""
     for item in items:

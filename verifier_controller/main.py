@@ -1,17 +1,83 @@
 """ASGI entry point: ``uvicorn verifier_controller.main:create_app --factory``."""
 
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
 from fastapi import FastAPI
 
 from common.app import create_controller_app
+from common.clock import now
+from common.db import make_engine, migrate, session_factory
+from common.tasks import every
+from revocation.chain import ChainClient
 
+from .api import employers, proof_requests, public, verifications
 from .config import VerifierSettings
+from .context import VerifierContext
+from .db import MIGRATIONS
+from .services.proof_requests import on_webhook, reconcile
+from .verification import Ports
+from .verification.sources import ChainAccreditation, ChainStatus
+
+READ_ONLY_KEY = "0x" + "01" * 32
+"""The verifier only reads the chain; the client wants a key, this one never signs anything."""
 
 
 def create_app(settings: VerifierSettings | None = None) -> FastAPI:
+    settings = settings or VerifierSettings()
+
+    @asynccontextmanager
+    async def services(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        await migrate(engine, MIGRATIONS)
+        http = httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
+        agent = app.state.agent
+        chain = ChainClient(settings.chain_rpc_url, READ_ONLY_KEY) if settings.chain_rpc_url else None
+        status = (
+            ChainStatus(chain, settings.status_registry, http, agent)
+            if chain and settings.status_registry
+            else None
+        )
+        accreditation = (
+            ChainAccreditation(chain, settings.issuer_registry, settings.cache_ttl)
+            if chain and settings.issuer_registry
+            else None
+        )
+        ctx = VerifierContext(
+            settings=settings,
+            agent=agent,
+            engine=engine,
+            sessions=session_factory(engine),
+            http=http,
+            ports=Ports(agent=agent, clock=now, status=status, accreditation=accreditation),
+            chain=chain,
+        )
+        app.state.verifier = ctx
+        ctx.tasks.spawn(
+            every(settings.reconcile_interval, lambda: reconcile(ctx), "reconcile"), name="reconciler"
+        )
+        try:
+            yield
+        finally:
+            await ctx.tasks.drain()
+            await http.aclose()
+            if chain is not None:
+                await chain.aclose()
+            await engine.dispose()
+
+    async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:
+        await on_webhook(app.state.verifier, topic, payload)
+
     return create_controller_app(
-        settings or VerifierSettings(),
+        settings,
         title="mcred verifier",
         description="Employers request microcredentials and get verification reports.",
         version="0.1.0",
-        routers=[],
+        routers=[employers.router, proof_requests.router, verifications.router, public.router],
+        services=services,
+        on_webhook=webhook,
     )

@@ -1,7 +1,8 @@
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from ..errors import UploadTooLarge
+from common.uploads import read_capped
+
 from ..schemas import BulkJobOut, OfferOut
 from ..security import CurrentInstitution
 from ..services import bulk
@@ -9,18 +10,6 @@ from . import IssuerDep
 from .offers import offer_out
 
 router = APIRouter(prefix="/v1/bulk-issuances", tags=["bulk issuance"])
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise UploadTooLarge(f"the file is {declared} bytes; the limit is {limit}")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise UploadTooLarge(f"the file is over the limit of {limit} bytes")
-    return bytes(body)
 
 
 @router.post(
@@ -43,7 +32,7 @@ async def create(
     """Upload a CSV (columns: email, name, ref, grade, credits_earned, activity_start_date,
     activity_end_date; email or ref required). Every row is checked first: one bad row refuses the file,
     with every problem listed. Uploading the same file again returns the first job."""
-    data = await _read_capped(request, ctx.settings.max_upload_bytes)
+    data = await read_capped(request, ctx.settings.max_upload_bytes)
     job, created = await bulk.start_bulk(ctx, institution, template_id, data, filename)
     _, offers = await bulk.get_job(ctx, institution, job.id)
     body = BulkJobOut(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from agent.contexts import MCRED_CONTEXT_URL, bundle
 from common.microcredential import Template as TemplateDefinition
-from common.qr import qr_png, qr_svg
+from common.qr import deep_link, qr_png, qr_svg
 
 from ..errors import NotReady
 from ..models import OfferState
@@ -19,11 +18,6 @@ from ..services.status_lists import signed_list
 from . import IssuerDep
 
 router = APIRouter(tags=["public"])
-
-
-def deep_link(invitation_url: str) -> str:
-    """``didcomm://invite?oob=…``: opens a DIDComm wallet (Bifold, BC Wallet) straight from the phone."""
-    return f"didcomm://invite?{urlsplit(invitation_url).query}"
 
 
 async def _invitation(ctx, offer_id: str) -> str:

@@ -24,6 +24,7 @@ from ..models import (
     ChangeState,
     OfferEvent,
     StatusAction,
+    StatusAllocation,
     StatusBatch,
     StatusChange,
     StatusList,
@@ -67,7 +68,8 @@ async def anchor_pass(ctx: IssuerContext) -> None:
             )
         )
     for list_id in uncreated:
-        await _create_on_chain(ctx, list_id)
+        async with ctx.anchoring:
+            await _create_on_chain(ctx, list_id)
     for list_id in busy:
         await _anchor_list(ctx, list_id)
     async with ctx.sessions() as session:
@@ -86,10 +88,30 @@ def _key(ctx: IssuerContext, list_id: str) -> bytes:
     return registry.list_id(list_url(ctx.settings.public_url, list_id))
 
 
+async def ensure_lists_on_chain(ctx: IssuerContext, offer_id: str) -> None:
+    """Before a credential goes out, the lists it points to exist on chain: a verifier can read its status
+    from the moment the learner holds it. ChainError when the chain is unreachable (the offer waits)."""
+    if ctx.chain is None:
+        return
+    async with ctx.sessions() as session:
+        missing = list(
+            await session.scalars(
+                select(StatusList.id)
+                .join(StatusAllocation, StatusAllocation.list_id == StatusList.id)
+                .where(StatusAllocation.offer_id == offer_id, StatusList.chain_block.is_(None))
+            )
+        )
+    for list_id in missing:
+        async with ctx.anchoring:
+            await _create_on_chain(ctx, list_id)
+
+
 async def _create_on_chain(ctx: IssuerContext, list_id: str) -> None:
     """Idempotent: a list created by a pass that crashed before recording it is found and recorded."""
     async with ctx.sessions() as session:
         status_list = await session.get(StatusList, list_id)
+    if status_list.chain_block is not None:
+        return
     key, address = _key(ctx, list_id), ctx.settings.status_registry
     on_chain = await registry.list_state(ctx.chain, address, key)
     if on_chain.exists:

@@ -128,7 +128,7 @@ async def start_bulk(
             session.add(job)
     except IntegrityError:  # the same file uploaded twice at once: the other upload made the job
         return await start_bulk(ctx, institution, template_id, data, filename)
-    ctx.spawn(fill_job(ctx, job.id), name=f"bulk {job.id}")
+    ctx.tasks.spawn(fill_job(ctx, job.id), name=f"bulk {job.id}")
     return job, True
 
 

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+from common.security import key_hash, new_api_key
+
 from ..context import IssuerContext
 from ..models import Institution
 from ..schemas import InstitutionCreate
-from ..security import key_hash, new_api_key
 
 
 async def create_institution(ctx: IssuerContext, data: InstitutionCreate) -> tuple[Institution, str]:
     """A new institution with its own signing DID in the agent's wallet; returns it and its API key."""
     did = await ctx.agent.create_did_key()
-    api_key = new_api_key()
+    api_key = new_api_key("mci_")
     institution = Institution(
         name=data.name,
         country_code=data.country_code,

@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
+from common.clock import aware
 from common.microcredential import (
     Award,
     Institution as IssuerProfile,
@@ -34,6 +35,7 @@ from common.microcredential import (
     hashed_email,
     ob3_document,
 )
+from revocation.errors import ChainError
 
 from ..context import IssuerContext
 from ..errors import NotFound
@@ -45,11 +47,11 @@ from ..models import (
     StatusAllocation,
     StatusList,
     Template,
-    aware,
     now,
 )
 from ..schemas import Learner
 from . import status_index
+from .anchoring import ensure_lists_on_chain
 from .holder import HolderBindingError, holder_did
 from .status_lists import list_url
 from .templates import active, get_template
@@ -170,7 +172,7 @@ async def _on_connection(ctx: IssuerContext, payload: dict[str, Any]) -> None:
         connection_id=payload["connection_id"],
     )
     if moved is not None:
-        ctx.spawn(send_credential(ctx, moved), name=f"send credential {moved}")
+        ctx.tasks.spawn(send_credential(ctx, moved), name=f"send credential {moved}")
 
 
 async def _on_credential_exchange(ctx: IssuerContext, payload: dict[str, Any]) -> None:
@@ -252,6 +254,8 @@ async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
                 await _advance(ctx, Offer.id == offer_id, OfferState.FAILED, f"not offered: {err}")
             except AgentUnavailableError as err:
                 log.warning("offer %s waits for the agent: %s", offer_id, err)
+            except ChainError as err:
+                log.warning("offer %s waits for the chain (its status lists): %s", offer_id, err)
             except TimeoutError:
                 log.info("offer %s: the wallet has not answered yet; the reconciler follows it", offer_id)
     finally:
@@ -279,6 +283,7 @@ async def _send_credential(ctx: IssuerContext, offer_id: str) -> bool:
 async def _deliver(ctx: IssuerContext, offer_id: str, replacing: str | None = None) -> None:
     """Sign the standard profile (once) and offer the wallet profile over the offer's connection;
     ``replacing`` names an unanswered exchange this one takes over from (withdrawn after)."""
+    await ensure_lists_on_chain(ctx, offer_id)
     async with ctx.sessions() as session:
         offer = await session.get(Offer, offer_id)
         holder = offer.holder_did or await holder_did(ctx.agent, offer.connection_id)
@@ -394,7 +399,7 @@ async def reconcile(ctx: IssuerContext) -> dict[str, int]:
             if offer.state == OfferState.INVITED:
                 state = await _reconcile_invited(ctx, offer, by_invitation.get(offer.invitation_msg_id, []))
             elif offer.state == OfferState.CONNECTED:
-                ctx.spawn(send_credential(ctx, offer.id), name=f"send credential {offer.id}")
+                ctx.tasks.spawn(send_credential(ctx, offer.id), name=f"send credential {offer.id}")
                 state = None
             else:
                 state = await _follow_exchange(ctx, offer)

@@ -26,7 +26,14 @@ async def client(request: pytest.FixtureRequest, tmp_path):
             )
         )
     else:
-        app = create_verifier(VerifierSettings(agent_admin_url=url, agent_admin_api_key="k"))
+        app = create_verifier(
+            VerifierSettings(
+                agent_admin_url=url,
+                agent_admin_api_key="k",
+                admin_api_key="operator",
+                database_url=f"sqlite+aiosqlite:///{tmp_path / 'verifier.db'}",
+            )
+        )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://controller.test") as http:

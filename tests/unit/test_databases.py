@@ -1,5 +1,5 @@
-"""Issuer persistence, on SQLite and on PostgreSQL: migrations match the models; status indexes stay
-unique under concurrency."""
+"""Both controllers' persistence, on SQLite and on PostgreSQL: migrations match the models; status indexes
+stay unique under concurrency."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from issuer_controller.db import make_engine, migrate, session_factory
-from issuer_controller.models import Base, Institution, Offer, StatusAllocation, StatusList, Template, now
+from common.db import make_engine, migrate, session_factory
+from issuer_controller import db as issuer_db, models as issuer_models
+from issuer_controller.models import Institution, Offer, StatusAllocation, StatusList, Template, now
 from issuer_controller.services import status_index
+from verifier_controller import db as verifier_db, models as verifier_models
 
 POSTGRES = "127.0.0.1:5432"
 """The machine's PostgreSQL (trust authentication): each test gets a database of its own."""
@@ -38,17 +40,25 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await admin.close()
 
 
-async def engine_for(url: str):
+async def engine_for(url: str, migrations: Path = issuer_db.MIGRATIONS):
     engine = make_engine(url)
-    await migrate(engine)
+    await migrate(engine, migrations)
     return engine
 
 
-async def test_migrations_build_exactly_the_models(database_url: str) -> None:
-    engine = await engine_for(database_url)
+@pytest.mark.parametrize(
+    ("migrations", "metadata"),
+    [
+        (issuer_db.MIGRATIONS, issuer_models.Base.metadata),
+        (verifier_db.MIGRATIONS, verifier_models.Base.metadata),
+    ],
+    ids=["issuer", "verifier"],
+)
+async def test_migrations_build_exactly_the_models(database_url: str, migrations: Path, metadata) -> None:
+    engine = await engine_for(database_url, migrations)
     async with engine.connect() as connection:
         diff = await connection.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
         )
     await engine.dispose()
     assert diff == []

@@ -1,0 +1,134 @@
+"""An employer asks, the learner's wallet answers over DIDComm, the verifier reports: real issuer and verifier
+controllers and agents, the wallet stand-in and anvil. Revocation, suspension and accreditation are read from
+the chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from mcred.anvil import ANVIL_DEPLOYER_KEY
+from mcred.stack import Stack
+from revocation.accreditation import deaccredit, history
+from revocation.chain import ChainClient
+from tests.support.flows import eventually
+from tests.support.issuer import Enrolled, enrol, issue_to_learner
+from tests.support.verifier import accredit_institution, ask_and_answer, failures, outcome, register_employer
+from verifier_controller.verification import CHECK_IDS
+
+
+@pytest.fixture(scope="module")
+async def employer(verifier: httpx.AsyncClient, stack: Stack) -> dict[str, str]:
+    return await register_employer(verifier, stack)
+
+
+async def accredited_holding(issuer: httpx.AsyncClient, stack: Stack, name: str) -> tuple[Enrolled, dict]:
+    """An accredited institution with its own microcredential, issued to the learner stand-in."""
+    enrolled = await enrol(issuer, stack.operator_key, name)
+    me = (await issuer.get("/v1/institutions/me", headers=enrolled.auth)).json()
+    await accredit_institution(stack, me)
+    learner = {"email": f"{name.split()[0].lower()}@example.pl", "name": "Jan Kowalski"}
+    offer = await issue_to_learner(issuer, enrolled.auth, enrolled.template["id"], stack, learner)
+    assert offer["state"] == "issued", offer
+    return Enrolled({**enrolled.institution, **me}, enrolled.template), offer
+
+
+def criteria_for(enrolled: Enrolled) -> dict[str, Any]:
+    return {"achievement_id": enrolled.template["achievement_id"]}
+
+
+async def until_anchored(issuer: httpx.AsyncClient, enrolled: Enrolled, offer_id: str, changes: int) -> None:
+    async def anchored() -> int:
+        status = (await issuer.get(f"/v1/credentials/{offer_id}", headers=enrolled.auth)).json()["status"]
+        return sum(c["state"] == "anchored" for c in status["changes"])
+
+    await eventually(anchored, until=lambda n: n == changes, timeout=60, what=f"{changes} anchored")
+
+
+async def test_a_presented_microcredential_is_verified_with_every_check(
+    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+) -> None:
+    enrolled, _ = await accredited_holding(issuer, stack, "Akademia Weryfikacji")
+    request = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled), purpose="Rekrutacja")
+    assert request["state"] == "verified", failures(request)
+    report = request["report"]
+    assert report["verified"] is True and report["kind"] == "presentation"
+    checks = outcome(request)
+    assert list(checks) == CHECK_IDS
+    assert checks["presentation.domain"] == "skipped"  # the ACA-Py holder drops the domain (docs/agents.md)
+    assert checks["schema.ob3"] == "skipped"  # the wallet holds the VCDM 1.1 profile
+    assert {i for i, s in checks.items() if s == "passed"} == set(CHECK_IDS) - {
+        "presentation.domain",
+        "schema.ob3",
+    }
+    credential = report["credentials"][0]
+    assert credential["issuer"] == enrolled.institution["did"]
+    assert [e["state"] for e in request["history"]][-1] == "verified"
+    print("\ncheck ids:", ", ".join(CHECK_IDS))
+
+
+async def test_revoked_then_asked_again_fails_status_revocation(
+    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+) -> None:
+    enrolled, offer = await accredited_holding(issuer, stack, "Instytut Odwołań")
+    before = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
+    assert before["state"] == "verified", failures(before)
+    revoked = await issuer.post(
+        f"/v1/credentials/{offer['id']}/revoke", json={"reason": "exam irregularity"}, headers=enrolled.auth
+    )
+    assert revoked.status_code == 202
+    await until_anchored(issuer, enrolled, offer["id"], 1)
+    after = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
+    assert after["state"] == "rejected"
+    checks = outcome(after)
+    assert checks["status.revocation"] == "failed" and checks["status.suspension"] == "passed"
+    failed = next(c for c in after["report"]["credentials"][0]["checks"] if c["id"] == "status.revocation")
+    assert "revoked" in failed["problem"]["detail"] and failed["problem"]["type"].endswith(
+        "/status.revocation"
+    )
+
+
+async def test_suspended_fails_reinstated_passes(
+    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+) -> None:
+    enrolled, offer = await accredited_holding(issuer, stack, "Szkoła Zawieszeń")
+    base = f"/v1/credentials/{offer['id']}"
+    await issuer.post(f"{base}/suspend", json={"reason": "under review"}, headers=enrolled.auth)
+    await until_anchored(issuer, enrolled, offer["id"], 1)
+    suspended = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
+    assert outcome(suspended)["status.suspension"] == "failed" and suspended["state"] == "rejected"
+    await issuer.post(f"{base}/reinstate", json={"reason": "review closed"}, headers=enrolled.auth)
+    await until_anchored(issuer, enrolled, offer["id"], 2)
+    reinstated = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
+    assert reinstated["state"] == "verified", failures(reinstated)
+
+
+async def test_a_deaccredited_issuer_fails_issuer_accreditation(
+    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+) -> None:
+    enrolled, _ = await accredited_holding(issuer, stack, "Uczelnia Cofniętej Akredytacji")
+    authority = ChainClient(stack.components["chain"].url, ANVIL_DEPLOYER_KEY)
+    try:
+        records = await history(authority, stack.contracts["IssuerRegistry"], enrolled.institution["did"])
+        await deaccredit(
+            authority, stack.contracts["IssuerRegistry"], enrolled.institution["did"], records[0].record
+        )
+    finally:
+        await authority.aclose()
+    request = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
+    assert request["state"] == "rejected"
+    checks = outcome(request)
+    assert checks["issuer.accreditation"] == "failed"
+    assert {i for i, s in checks.items() if s == "failed"} == {"issuer.accreditation"}
+
+
+async def test_asking_for_what_the_wallet_does_not_hold_fails_with_the_reason(
+    verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+) -> None:
+    request = await ask_and_answer(
+        verifier, employer, stack, {"achievement_id": "urn:uuid:nothing-like-this"}
+    )
+    assert request["state"] == "failed" and request["report"] is None
+    assert request["history"][-1]["detail"].startswith("wallet:")

@@ -1,0 +1,111 @@
+"""Request and response bodies of the verifier API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from .models import ProofRequest
+
+
+class EmployerCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+
+
+class EmployerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    created_at: datetime
+
+
+class EmployerCreated(EmployerOut):
+    api_key: str = Field(description="Shown once: the employer's key for X-API-Key")
+
+
+class CriteriaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    achievement_id: str | None = Field(None, max_length=500, description="A given achievement (its id)")
+    iqr_code: str | None = Field(
+        None, max_length=100, description="An IQR qualification or learning-outcome-set code"
+    )
+    min_eqf_level: int | None = Field(None, ge=1, le=8, description="At least this EQF level")
+    accredited_only: bool = Field(True, description="From issuers accredited on chain only")
+    not_expired: bool = Field(True, description="Valid now")
+
+
+class ProofRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    criteria: CriteriaIn = CriteriaIn()
+    purpose: str | None = Field(None, max_length=500, description="Shown in the wallet: why you ask")
+    callback_url: HttpUrl | None = Field(
+        None, description="Called once (POST, this request's JSON) when final"
+    )
+
+
+class HistoryEntry(BaseModel):
+    state: str
+    at: datetime
+    detail: str | None
+
+
+class ProofRequestOut(BaseModel):
+    id: str
+    state: str
+    error: str | None
+    criteria: dict[str, Any]
+    purpose: str | None
+    invitation_url: str | None
+    page_url: str
+    qr_png_url: str
+    qr_svg_url: str
+    challenge: str
+    domain: str
+    verified: bool | None
+    report: dict[str, Any] | None
+    callback_url: str | None
+    callback_state: str | None
+    created_at: datetime
+    expires_at: datetime
+    finished_at: datetime | None
+    history: list[HistoryEntry]
+
+
+def request_out(request: ProofRequest, public_url: str) -> ProofRequestOut:
+    page = f"{public_url}/requests/{request.id}"
+    return ProofRequestOut(
+        id=request.id,
+        state=request.state,
+        error=request.error,
+        criteria=request.criteria,
+        purpose=request.purpose,
+        invitation_url=request.invitation_url,
+        page_url=page,
+        qr_png_url=f"{page}/qr.png",
+        qr_svg_url=f"{page}/qr.svg",
+        challenge=request.challenge,
+        domain=request.domain,
+        verified=request.verified,
+        report=request.report,
+        callback_url=request.callback_url,
+        callback_state=request.callback_state,
+        created_at=request.created_at,
+        expires_at=request.expires_at,
+        finished_at=request.finished_at,
+        history=[HistoryEntry(state=e.state, at=e.at, detail=e.detail) for e in request.events],
+    )
+
+
+class VerificationOut(BaseModel):
+    id: str
+    kind: str
+    verified: bool
+    report: dict[str, Any]
+    created_at: datetime

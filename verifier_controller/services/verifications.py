@@ -1,0 +1,57 @@
+"""Verify what someone sent: a credential or a presentation, as JSON or baked into a PNG badge."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from common.baking import BakingError, unbake_png
+from common.problems import InvalidRequest, NotFound
+
+from ..context import VerifierContext
+from ..models import Employer, Verification
+from ..verification import verify_document
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def parse_upload(body: bytes) -> dict[str, Any]:
+    """The document in a request body: JSON, or a PNG with a credential baked in."""
+    if not body.strip():
+        raise InvalidRequest("the body is empty: send a credential or presentation (JSON) or a baked PNG")
+    if body.startswith(PNG_SIGNATURE):
+        try:
+            return unbake_png(body)
+        except BakingError as err:
+            raise InvalidRequest(f"the PNG carries no credential: {err}") from err
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InvalidRequest(f"the body is neither JSON nor a PNG badge: {err}") from err
+    if not isinstance(document, dict):
+        raise InvalidRequest("the body is JSON but not an object: send one credential or presentation")
+    return document
+
+
+async def verify_upload(
+    ctx: VerifierContext, body: bytes, employer: Employer | None, challenge: str | None = None
+) -> Verification:
+    document = parse_upload(body)
+    report = await verify_document(ctx.ports, document, challenge=challenge, domain=None)
+    verification = Verification(
+        employer_id=employer.id if employer else None,
+        kind=report["kind"],
+        verified=report["verified"],
+        report=report,
+    )
+    async with ctx.sessions() as session, session.begin():
+        session.add(verification)
+    return verification
+
+
+async def get_verification(ctx: VerifierContext, employer: Employer, verification_id: str) -> Verification:
+    async with ctx.sessions() as session:
+        verification = await session.get(Verification, verification_id)
+    if verification is None or verification.employer_id != employer.id:
+        raise NotFound(f"no verification {verification_id} for this employer")
+    return verification

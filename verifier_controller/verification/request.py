@@ -1,0 +1,38 @@
+"""What a proof request asks the wallet for, as DIF Presentation Exchange v1 both ACA-Py and Credo holders
+answer (docs/agents.md): the expanded OB type is required (an ACA-Py holder queries every required schema
+URI, ANDed), the compact type is optional (Credo needs any one to match); a field filter pins the type, and
+an achievement id when one is asked for. The rest of the criteria (IQR code, EQF level, accreditation,
+expiry) are checked on what arrives (``request.criteria`` and the other checks)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .subject import Criteria
+
+OB_TYPE = "OpenBadgeCredential"
+OB_TYPE_IRI = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential"
+
+
+def presentation_definition(criteria: Criteria, purpose: str | None = None) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = [{"path": ["$.type[*]"], "filter": {"type": "string", "const": OB_TYPE}}]
+    if criteria.achievement_id:
+        fields.append(
+            {
+                "path": ["$.credentialSubject.achievement.id"],
+                "filter": {"type": "string", "const": criteria.achievement_id},
+            }
+        )
+    return {
+        "id": str(uuid.uuid4()),
+        "input_descriptors": [
+            {
+                "id": "microcredential",
+                "name": "A microcredential",
+                "purpose": purpose or "An employer asks you to prove a skill",
+                "schema": [{"uri": OB_TYPE_IRI}, {"uri": OB_TYPE, "required": False}],
+                "constraints": {"fields": fields},
+            }
+        ],
+    }
