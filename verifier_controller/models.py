@@ -82,6 +82,8 @@ class ProofRequest(Base):
     thread_id: Mapped[str | None] = mapped_column(String(64), index=True)
     verified: Mapped[bool | None]
     report: Mapped[dict[str, Any] | None]
+    presentation: Mapped[dict[str, Any] | None]
+    """What the wallet presented, as received (the report's evidence)."""
     callback_url: Mapped[str | None] = mapped_column(String(2000))
     callback_state: Mapped[str | None] = mapped_column(String(16))
     callback_attempts: Mapped[int] = mapped_column(Integer, default=0)

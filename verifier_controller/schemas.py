@@ -70,6 +70,7 @@ class ProofRequestOut(BaseModel):
     domain: str
     verified: bool | None
     report: dict[str, Any] | None
+    presentation: dict[str, Any] | None = Field(description="What the wallet presented, as received")
     callback_url: str | None
     callback_state: str | None
     created_at: datetime
@@ -94,6 +95,7 @@ def request_out(request: ProofRequest, public_url: str) -> ProofRequestOut:
         domain=request.domain,
         verified=request.verified,
         report=request.report,
+        presentation=request.presentation,
         callback_url=request.callback_url,
         callback_state=request.callback_state,
         created_at=request.created_at,

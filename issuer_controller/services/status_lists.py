@@ -14,12 +14,11 @@ from sqlalchemy import update
 
 from common.microcredential import Profile
 from revocation.bitstring import Bitstring
+from revocation.status_list import list_credential
 
 from ..context import IssuerContext
 from ..errors import NotFound
-from ..models import Institution, StatusList, now
-
-CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+from ..models import Institution, StatusList
 
 
 def list_url(public_url: str, list_id: str) -> str:
@@ -37,22 +36,6 @@ class ServedList:
 def _served(credential: dict, version: int) -> ServedList:
     body = json.dumps(credential, ensure_ascii=False, separators=(",", ":")).encode()
     return ServedList(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', version)
-
-
-def list_credential(url: str, issuer_did: str, purpose: str, encoded_list: str) -> dict:
-    return {
-        "@context": [CREDENTIALS_V2],
-        "id": url,
-        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer_did,
-        "validFrom": now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "credentialSubject": {
-            "id": f"{url}#list",
-            "type": "BitstringStatusList",
-            "statusPurpose": purpose,
-            "encodedList": encoded_list,
-        },
-    }
 
 
 async def signed_list(ctx: IssuerContext, list_id: str) -> ServedList:

@@ -14,25 +14,14 @@ from mcred.stack import Stack
 from revocation.accreditation import deaccredit, history
 from revocation.chain import ChainClient
 from tests.support.flows import eventually
-from tests.support.issuer import Enrolled, enrol, issue_to_learner
-from tests.support.verifier import accredit_institution, ask_and_answer, failures, outcome, register_employer
+from tests.support.issuer import Enrolled
+from tests.support.verifier import accredited_holding, ask_and_answer, failures, outcome, register_employer
 from verifier_controller.verification import CHECK_IDS
 
 
 @pytest.fixture(scope="module")
 async def employer(verifier: httpx.AsyncClient, stack: Stack) -> dict[str, str]:
     return await register_employer(verifier, stack)
-
-
-async def accredited_holding(issuer: httpx.AsyncClient, stack: Stack, name: str) -> tuple[Enrolled, dict]:
-    """An accredited institution with its own microcredential, issued to the learner stand-in."""
-    enrolled = await enrol(issuer, stack.operator_key, name)
-    me = (await issuer.get("/v1/institutions/me", headers=enrolled.auth)).json()
-    await accredit_institution(stack, me)
-    learner = {"email": f"{name.split()[0].lower()}@example.pl", "name": "Jan Kowalski"}
-    offer = await issue_to_learner(issuer, enrolled.auth, enrolled.template["id"], stack, learner)
-    assert offer["state"] == "issued", offer
-    return Enrolled({**enrolled.institution, **me}, enrolled.template), offer
 
 
 def criteria_for(enrolled: Enrolled) -> dict[str, Any]:

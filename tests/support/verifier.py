@@ -12,6 +12,7 @@ from mcred.stack import Stack
 from revocation.accreditation import ANY, accredit
 from revocation.chain import ChainClient
 from tests.support.flows import eventually, scan
+from tests.support.issuer import Enrolled, enrol, issue_to_learner
 
 FINAL = ("verified", "rejected", "failed", "expired")
 
@@ -73,3 +74,14 @@ def failures(request: dict[str, Any]) -> dict[str, str]:
         for c in credential["checks"]
         if c["status"] == "failed"
     }
+
+
+async def accredited_holding(issuer: httpx.AsyncClient, stack: Stack, name: str) -> tuple[Enrolled, dict]:
+    """An accredited institution with its own microcredential, issued to the learner stand-in."""
+    enrolled = await enrol(issuer, stack.operator_key, name)
+    me = (await issuer.get("/v1/institutions/me", headers=enrolled.auth)).json()
+    await accredit_institution(stack, me)
+    learner = {"email": f"{name.split()[0].lower()}@example.pl", "name": "Jan Kowalski"}
+    offer = await issue_to_learner(issuer, enrolled.auth, enrolled.template["id"], stack, learner)
+    assert offer["state"] == "issued", offer
+    return Enrolled({**enrolled.institution, **me}, enrolled.template), offer

@@ -231,8 +231,9 @@ async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
     failed = [c["id"] for cred in report["credentials"] for c in cred["checks"] if c["status"] == "failed"]
     detail = "every check passed" if report["verified"] else "failed: " + ", ".join(failed)
     await _advance(
-        ctx, ProofRequest.id == request.id, state, detail, report=report, verified=report["verified"]
-    )
+        ctx, ProofRequest.id == request.id, state, detail,
+        report=report, verified=report["verified"], presentation=presentation,
+    )  # fmt: skip
 
 
 # --- callbacks -----------------------------------------------------------------------------------------

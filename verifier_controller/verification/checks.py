@@ -39,6 +39,12 @@ async def signature(s: Subject) -> Outcome:
     except AgentError as err:
         return failed("Signature not verifiable", str(err))
     if not result.get("verified"):
+        unknown = await _unknown_contexts(s)
+        if unknown:
+            named = ", ".join(unknown)
+            return failed(
+                "Unknown context", f"contexts this verifier does not know (it works offline): {named}"
+            )
         return failed("Invalid signature", _agent_errors(result) or "the credential's proof does not verify")
     if s.presentation is None:
         return passed("the issuer's signature verifies")
@@ -56,6 +62,17 @@ async def signature(s: Subject) -> Outcome:
             "Invalid presentation", _agent_errors(outcome) or "the presentation's proof does not verify"
         )
     return passed("the issuer's and the presenter's signatures verify")
+
+
+async def _unknown_contexts(s: Subject) -> list[str]:
+    if "contexts" not in s.memo:
+        try:
+            s.memo["contexts"] = set(await s.ports.agent.bundled_contexts())
+        except AgentError:
+            s.memo["contexts"] = None
+    known = s.memo["contexts"]
+    contexts = s.credential.get("@context") or []
+    return [c for c in contexts if isinstance(c, str) and known is not None and c not in known]
 
 
 def _agent_errors(result: dict) -> str:

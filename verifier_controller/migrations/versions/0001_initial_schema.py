@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 01:59:09.998154
+Create Date: 2026-11-29 02:05:03.501562
 """
 
 import sqlalchemy as sa
@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("thread_id", sa.String(length=64), nullable=True),
         sa.Column("verified", sa.Boolean(), nullable=True),
         sa.Column("report", sa.JSON(), nullable=True),
+        sa.Column("presentation", sa.JSON(), nullable=True),
         sa.Column("callback_url", sa.String(length=2000), nullable=True),
         sa.Column("callback_state", sa.String(length=16), nullable=True),
         sa.Column("callback_attempts", sa.Integer(), nullable=False),
