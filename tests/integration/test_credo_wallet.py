@@ -18,6 +18,7 @@ from agent.process import free_port
 from mcred.stack import Stack
 from tests.support.flows import eventually
 from tests.support.issuer import enrol
+from tests.support.verifier import FINAL, accredit_institution, failures, register_employer
 
 CREDO = Path(__file__).resolve().parents[2] / "wallets" / "credo"
 
@@ -103,3 +104,39 @@ async def test_credo_stores_the_wallet_profile_credential(stack: Stack, credo: C
     assert stored["proof"]["type"] == "Ed25519Signature2018"
     assert "credentialStatus" not in stored
     assert [e["state"] for e in credo.events if e["event"] == "credential"][-1] == "done"
+
+
+async def test_credo_answers_our_proof_request_and_the_report_is_verified(
+    stack: Stack, credo: CredoHolder
+) -> None:
+    async with (
+        httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as issuer,
+        httpx.AsyncClient(base_url=stack.components["verifier"].url, timeout=30) as verifier,
+    ):
+        enrolled = await enrol(issuer, stack.operator_key, "Uniwersytet Mobilny")
+        await accredit_institution(
+            stack, (await issuer.get("/v1/institutions/me", headers=enrolled.auth)).json()
+        )
+        offer = (
+            await issuer.post(
+                "/v1/offers", json={"template_id": enrolled.template["id"]}, headers=enrolled.auth
+            )
+        ).json()
+        await credo.scan(offer["invitation_url"])
+        await credo.until("stored")
+
+        employer = await register_employer(verifier, stack, "Pracodawca Mobilny")
+        criteria = {"achievement_id": enrolled.template["achievement_id"]}
+        created = await verifier.post("/v1/proof-requests", json={"criteria": criteria}, headers=employer)
+        request = created.json()
+        await credo.scan(request["invitation_url"])
+
+        async def final() -> dict | None:
+            current = (await verifier.get(f"/v1/proof-requests/{request['id']}", headers=employer)).json()
+            return current if current["state"] in FINAL else None
+
+        done = await eventually(final, timeout=60, what="the report on Credo's presentation")
+    assert done["state"] == "verified", (failures(done), [e for e in credo.events if e["event"] == "proof"])
+    checks = {c["id"]: c["status"] for c in done["report"]["credentials"][0]["checks"]}
+    assert checks["presentation.domain"] == "passed"  # Credo echoes the domain (ACA-Py holders drop it)
+    assert checks["holder.binding"] == "passed"

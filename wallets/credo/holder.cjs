@@ -1,13 +1,15 @@
 // A stock Credo 0.5 holder — the framework under Bifold / BC Wallet — for tests.
 // Reads invitation URLs on stdin (one per line); writes one JSON object per line on stdout:
-// {"event":"ready"}, {"event":"received"}, {"event":"credential","state":...}, {"event":"stored","credential":...}.
+// {"event":"ready"}, {"event":"received"}, {"event":"credential","state":...}, {"event":"stored","credential":...},
+// {"event":"proof","state":...} (it answers proof requests by itself, as a person tapping "share" would).
 // Env: PORT (DIDComm inbound), MCRED_CONTEXTS (JSON file {url: document}: what a real wallet fetches online),
 // LIB_ARIES_ASKAR_PATH (folder of libaries_askar.so), HOME (askar keeps wallets under $HOME/.afj).
 const fs = require('fs')
 const readline = require('readline')
 const {
-  Agent, AutoAcceptCredential, ConnectionsModule, CredentialEventTypes, CredentialState, CredentialsModule,
-  HttpOutboundTransport, JsonLdCredentialFormatService, JsonTransformer, V2CredentialProtocol, W3cCredentialsModule,
+  Agent, AutoAcceptCredential, AutoAcceptProof, ConnectionsModule, CredentialEventTypes, CredentialState,
+  CredentialsModule, DifPresentationExchangeProofFormatService, HttpOutboundTransport, JsonLdCredentialFormatService,
+  JsonTransformer, ProofEventTypes, ProofsModule, V2CredentialProtocol, V2ProofProtocol, W3cCredentialsModule,
 } = require('@credo-ts/core')
 const { defaultDocumentLoader } = require('@credo-ts/core/build/modules/vc/data-integrity/libraries/documentLoader')
 const { agentDependencies, HttpInboundTransport } = require('@credo-ts/node')
@@ -38,6 +40,10 @@ async function main() {
         autoAcceptCredentials: AutoAcceptCredential.Always,
         credentialProtocols: [new V2CredentialProtocol({ credentialFormats: [new JsonLdCredentialFormatService()] })],
       }),
+      proofs: new ProofsModule({
+        autoAcceptProofs: AutoAcceptProof.Always,
+        proofProtocols: [new V2ProofProtocol({ proofFormats: [new DifPresentationExchangeProofFormatService()] })],
+      }),
       w3cCredentials: new W3cCredentialsModule({ documentLoader }),
     },
   })
@@ -52,6 +58,9 @@ async function main() {
       const stored = await agent.w3cCredentials.getAllCredentialRecords()
       for (const credential of stored) say({ event: 'stored', credential: JsonTransformer.toJSON(credential.credential) })
     }
+  })
+  agent.events.on(ProofEventTypes.ProofStateChanged, ({ payload }) => {
+    say({ event: 'proof', state: payload.proofRecord.state, error: payload.proofRecord.errorMessage })
   })
   const lines = readline.createInterface({ input: process.stdin })
   lines.on('line', async (url) => {
