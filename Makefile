@@ -11,6 +11,7 @@ demo: bootstrap
 	$(VENV)/bin/mcred demo
 
 test: bootstrap
+	@scripts/install-chromium.sh
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
@@ -20,6 +21,7 @@ test-unit: bootstrap
 
 # Real agents and a real chain, without the whole-stack e2e tier.
 test-integration: bootstrap
+	@scripts/install-chromium.sh
 	$(PY) -m pytest -m "not e2e"
 
 lint: bootstrap

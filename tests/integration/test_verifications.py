@@ -7,6 +7,7 @@ import copy
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,8 @@ import pytest
 
 from common.microcredential import Profile, ob3_document
 from mcred.stack import Stack
+from tests.support.browser import Page, chromium
+from tests.support.flows import eventually
 from tests.support.verifier import accredited_holding, ask_and_answer, register_employer
 
 
@@ -185,3 +188,64 @@ async def test_a_credential_that_is_not_a_microcredential_says_what_is_missing(
     checks = checks_of(await verify(verifier, await resigned(stack, bare)))
     assert checks["microcredential.eu_elements"]["status"] == "failed"
     assert "type of assessment" in checks["microcredential.eu_elements"]["problem"]["detail"]
+
+
+async def shown(page: Page) -> dict[str, Any]:
+    """What the page shows once it has an answer: the verdict, each check's mark, the EU elements."""
+    await eventually(
+        lambda: page.evaluate("!!document.querySelector('#result[data-done], #problem')"),
+        what="the page's answer",
+    )
+    return await page.evaluate("""({
+        verdict: document.querySelector('#verdict')?.textContent,
+        problem: document.querySelector('#problem')?.textContent,
+        checks: Object.fromEntries([...document.querySelectorAll('li[data-check]')].map(
+            li => [li.dataset.check, li.dataset.status + ' ' + li.querySelector('.mark').textContent])),
+        elements: Object.fromEntries([...document.querySelectorAll('dd[data-element]')].map(
+            dd => [dd.dataset.element, dd.textContent])),
+    })""")
+
+
+async def test_the_verify_page_in_a_real_browser(
+    verifier: httpx.AsyncClient, material: dict, tmp_path: Path
+) -> None:
+    """A person pastes, or uploads, what they were sent and reads the answer in Chromium."""
+    badge = tmp_path / "badge.png"
+    badge.write_bytes(material["png"])
+    page_url = f"{verifier.base_url}/verify"
+    async with chromium(tmp_path / "profile") as page:
+        await page.goto(page_url)
+        await page.evaluate(
+            f"document.getElementById('paste').value = {json.dumps(json.dumps(material['standard']))}"
+        )
+        await page.evaluate("document.getElementById('verify').click()")
+        genuine = await shown(page)
+        assert genuine["verdict"].startswith("✓ Verified"), genuine
+        assert genuine["checks"]["proof.signature"] == "passed ✓"
+        assert genuine["checks"]["status.revocation"] == "passed ✓"
+        assert genuine["checks"]["holder.binding"] == "skipped –"
+        assert (
+            genuine["elements"]["title"] == material["standard"]["credentialSubject"]["achievement"]["name"]
+        )
+        assert genuine["elements"]["awarding_body"] == "Politechnika Plików"
+        assert genuine["elements"]["ects"] and genuine["elements"]["eqf_level"]
+
+        await page.goto(page_url)
+        await page.upload("#file", badge)
+        await page.evaluate("document.getElementById('verify').click()")
+        assert (await shown(page))["verdict"].startswith("✓ Verified")
+
+        await page.goto(page_url)
+        tampered = edit(["credentialSubject", "achievement", "name"], "Surgery")(material["standard"])
+        await page.evaluate(f"document.getElementById('paste').value = {json.dumps(json.dumps(tampered))}")
+        await page.evaluate("document.getElementById('verify').click()")
+        caught = await shown(page)
+        assert (
+            caught["verdict"].startswith("✗ Not verified")
+            and caught["checks"]["proof.signature"] == "failed ✗"
+        )
+
+        await page.goto(page_url)
+        await page.evaluate("document.getElementById('paste').value = '<script>alert(1)</script>'")
+        await page.evaluate("document.getElementById('verify').click()")
+        assert "neither JSON nor a PNG" in (await shown(page))["problem"]

@@ -1,8 +1,11 @@
-"""Public pages: the request page a candidate scans (QR + deep link)."""
+"""Public pages: the request page a candidate scans (QR + deep link), and the page where anyone checks a
+credential they were sent."""
 
 from __future__ import annotations
 
+from functools import cache
 from html import escape
+from importlib import resources
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
@@ -55,3 +58,15 @@ async def request_page(request_id: str, ctx: VerifierDep) -> HTMLResponse:
 background:#003399;color:#fff;border-radius:.4rem;text-decoration:none}}</style></head>
 <body><h1>{purpose}</h1>{body}</body></html>"""
     return HTMLResponse(page)
+
+
+@cache
+def _verify_page() -> str:
+    return (resources.files("verifier_controller") / "pages" / "verify.html").read_text()
+
+
+@router.get("/verify", response_class=HTMLResponse, operation_id="public-verify-page")
+async def verify_page() -> HTMLResponse:
+    """Paste or upload a credential (JSON or a PNG badge): the badge, its issuer, the EU elements in plain
+    language and every check with a green or red mark (the page calls POST /v1/verifications)."""
+    return HTMLResponse(_verify_page())

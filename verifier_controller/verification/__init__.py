@@ -7,6 +7,7 @@ from typing import Any
 from .checks import CHECKS
 from .pipeline import run_checks
 from .subject import Criteria, Ports, Subject
+from .summary import summary
 
 __all__ = ["CHECK_IDS", "Criteria", "Ports", "verify_document"]
 
@@ -40,13 +41,13 @@ async def verify_document(
         credential = credential if isinstance(credential, dict) else {}
         subject = Subject(credential, ports, presentation, challenge, domain, criteria, memo)
         report = await run_checks(CHECKS, subject)
-        achievement = subject.achievement
         reports.append(
             {
                 "id": credential.get("id"),
                 "issuer": subject.issuer_did,
-                "achievement": achievement.get("name"),
+                "achievement": subject.achievement.get("name"),
                 "profile": subject.profile,
+                "microcredential": summary(subject),
                 **report,
             }
         )
