@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiohttp import web
 
 from mcred.anvil import ANVIL_DEPLOYER_KEY
 from mcred.stack import Stack
@@ -121,3 +122,38 @@ async def test_asking_for_what_the_wallet_does_not_hold_fails_with_the_reason(
     )
     assert request["state"] == "failed" and request["report"] is None
     assert request["history"][-1]["detail"].startswith("wallet:")
+
+
+async def test_the_callback_is_called_once_with_the_final_report(
+    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+) -> None:
+    received: list[dict[str, Any]] = []
+
+    async def callback(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.json_response({"thanks": True})
+
+    app = web.Application()
+    app.router.add_post("/hook", callback)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        enrolled, _ = await accredited_holding(issuer, stack, "Szkoła Powiadomień")
+        final = await ask_and_answer(
+            verifier, employer, stack, criteria_for(enrolled), callback_url=f"http://127.0.0.1:{port}/hook"
+        )
+
+        async def delivered() -> dict[str, Any]:
+            return (await verifier.get(f"/v1/proof-requests/{final['id']}", headers=employer)).json()
+
+        done = await eventually(
+            delivered, until=lambda r: r["callback_state"] == "delivered", what="callback"
+        )
+    finally:
+        await runner.cleanup()
+    assert len(received) == 1
+    assert received[0]["id"] == final["id"] and received[0]["state"] == "verified"
+    assert received[0]["report"] == done["report"]

@@ -1,0 +1,105 @@
+"""Verification throughput and latency: the full pipeline (POST /v1/verifications) beside the agent's own
+signature-only ``/vc/credentials/verify``, same run, same credential.
+
+    .venv/bin/python -m bench.verification [--n N] [--concurrency C]
+
+Starts its own stack in a temporary directory; an accredited institution issues one credential to the learner
+stand-in; its standard profile (the file a person would be sent) is verified N times each way. Cold is the
+first full verification (its status lists and accreditation not yet read); warm is the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from common.microcredential import agent_document
+from mcred.settings import StackSettings
+from mcred.stack import Stack
+from tests.support.verifier import accredited_holding
+
+
+def figures(latencies: list[float], seconds: float) -> dict:
+    ordered = sorted(latencies)
+    return {
+        "n": len(ordered),
+        "per_s": round(len(ordered) / seconds, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
+    }
+
+
+async def run(n: int, concurrency: int, call) -> dict:
+    latencies: list[float] = []
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one() -> None:
+        async with slots:
+            started = time.perf_counter()
+            await call()
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(n)))
+    return figures(latencies, time.perf_counter() - started)
+
+
+async def main(n: int, concurrency: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
+        await stack.up()
+        try:
+            async with (
+                httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=60) as issuer,
+                httpx.AsyncClient(base_url=stack.components["verifier"].url, timeout=60) as verifier,
+            ):
+                enrolled, offer = await accredited_holding(issuer, stack, "Bench University")
+                credential = (
+                    await issuer.get(f"/v1/credentials/{offer['id']}/download", headers=enrolled.auth)
+                ).json()
+                body = json.dumps(credential).encode()
+                agent = stack.agents.agents["verifier"].client
+
+                async def full() -> None:
+                    response = await verifier.post("/v1/verifications", content=body)
+                    assert response.status_code == 201 and response.json()["verified"], response.text
+
+                async def signature_only() -> None:
+                    assert (await agent.verify_credential(agent_document(credential)))["verified"]
+
+                started = time.perf_counter()
+                await full()
+                cold_ms = round((time.perf_counter() - started) * 1000, 1)
+                await signature_only()  # the agent's own first-call costs out of the baseline too
+                baseline = await run(n, concurrency, signature_only)
+                pipeline = await run(n, concurrency, full)
+        finally:
+            await stack.down()
+    return {
+        "concurrency": concurrency,
+        "agent_signature_only": baseline,
+        "full_pipeline_warm": pipeline,
+        "full_pipeline_cold_ms": cold_ms,
+        "ratio_per_s": round(pipeline["per_s"] / baseline["per_s"], 2),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    result = asyncio.run(main(args.n, args.concurrency))
+    for name in ("agent_signature_only", "full_pipeline_warm"):
+        r = result[name]
+        print(f"{name:<22} {r['per_s']:>7}/s  p50 {r['p50_ms']:>7} ms  p95 {r['p95_ms']:>7} ms  (n={r['n']})")
+    cold, ratio = result["full_pipeline_cold_ms"], result["ratio_per_s"]
+    print(f"full pipeline, cold (first file): {cold} ms; throughput ratio full/agent {ratio}")
+    print(json.dumps(result))
