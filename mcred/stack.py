@@ -136,14 +136,18 @@ class Stack:
             await self._http.aclose()
             self._http = None
 
-    async def stop_chain(self) -> None:
-        """Stop the local chain alone, its state kept: an RPC outage, as the controllers see it."""
-        await self._processes.pop("chain").stop()
-        self.components.pop("chain")
+    async def stop_part(self, name: str) -> None:
+        """Stop one part alone (``chain``, ``issuer`` or ``verifier``), its state kept: an outage, as the
+        other parts see it."""
+        await self._processes.pop(name).stop()
+        self.components.pop(name)
 
-    async def start_chain(self) -> None:
-        """Start it again on the same port from its saved state (after ``stop_chain``)."""
-        await self._start_chain()
+    async def start_part(self, name: str) -> None:
+        """Start it again on the same port (after ``stop_part``)."""
+        if name == "chain":
+            await self._start_chain()
+        else:
+            await self._start_controller(name, self.ports.port(name, getattr(self.settings, f"{name}_port")))
         self._write_state()
 
     async def wait_for_death(self) -> ProcessError:

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from mcred.settings import StackSettings
 from mcred.stack import Stack
+from tests.support import stacks
 from tests.support.flows import eventually, scan
 from tests.support.issuer import enrol
 
@@ -25,25 +25,11 @@ SCANNING_AT_ONCE = 8  # people scanning their invitation at about the same time
 
 @pytest.fixture(scope="module")
 async def own_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    """A stack of its own: this module kills and restarts parts of it. Its issuer follows up stuck
-    exchanges after 10 s instead of 60, so recovery fits in a test."""
-    settings = StackSettings(
-        data_dir=Path(tmp_path_factory.mktemp("bulk-stack")), chain_port=0, issuer_port=0, verifier_port=0
-    )
+    """This module kills and restarts parts of its stack. Its issuer follows up stuck exchanges after 10 s
+    instead of 60, so recovery fits in a test."""
     faster = {"MCRED_ISSUER_EXCHANGE_TIMEOUT": "10", "MCRED_ISSUER_RECONCILE_INTERVAL": "2"}
-    saved = {name: os.environ.get(name) for name in faster}
-    os.environ.update(faster)
-    stack = Stack(settings)
-    try:
-        await stack.up()
+    async with stacks.own_stack(Path(tmp_path_factory.mktemp("bulk-stack")), **faster) as stack:
         yield stack
-        await stack.down()
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 @pytest.fixture(scope="module")

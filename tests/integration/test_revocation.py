@@ -177,7 +177,7 @@ async def test_rpc_down_during_three_revocations_all_applied_once(
 ) -> None:
     offers = [await issue(issuer, enrolled, stack, f"outage{n}") for n in range(3)]
     entries = [entry(await standard(issuer, enrolled, o["id"]), "revocation") for o in offers]
-    await stack.stop_chain()
+    await stack.stop_part("chain")
     try:
         for offer in offers:
             response = await issuer.post(
@@ -201,7 +201,7 @@ async def test_rpc_down_during_three_revocations_all_applied_once(
         )
         assert all(c["state"] != "anchored" for c in stuck)
     finally:
-        await stack.start_chain()
+        await stack.start_part("chain")
     changes = [(await until_anchored(issuer, enrolled, o["id"], 1))["status"]["changes"][0] for o in offers]
     assert all(c["transaction"] for c in changes)
 
