@@ -309,6 +309,10 @@ class AdminClient:
         body["connection_id"] = connection_id
         return await self._request("POST", "/present-proof-2.0/send-request", json=body)
 
+    async def send_message(self, connection_id: str, content: str) -> None:
+        """A basic message (RFC 0095): what a wallet shows as a chat line."""
+        await self._request("POST", f"/connections/{connection_id}/send-message", json={"content": content})
+
     async def presentation_exchanges(self, *, connection_id: str | None = None) -> list[Record]:
         return await self._all_pages("/present-proof-2.0/records", {"connection_id": connection_id})
 

@@ -182,6 +182,18 @@ class Institution(BaseModel):
     """Official identifiers by type, e.g. ``{"REGON": "000001", "IQR awarding body": "..."}``."""
 
 
+class PartEvidence(BaseModel):
+    """A credential this one was built on (a stacked part), as it was presented and verified when awarded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="The part's credential id")
+    name: str = Field(description="The part's achievement name")
+    issuer: str = Field(description="The part's issuer DID")
+    achievement: str = Field(description="The part's achievement id")
+    digest: str = Field(description="sha256 of the part as presented (part_digest)")
+
+
 class Award(BaseModel):
     """What is particular to one learner's credential."""
 
@@ -191,6 +203,7 @@ class Award(BaseModel):
     credits_earned: float | None = Field(None, gt=0, le=180)
     activity_start_date: datetime | None = None
     activity_end_date: datetime | None = None
+    parts: list[PartEvidence] = Field([], description="For a larger credential: the parts it was built on")
 
 
 @dataclass(frozen=True)
@@ -219,6 +232,24 @@ def hashed_email(email: str, salt: str) -> dict[str, Any]:
         "hashed": True,
         "salt": salt,
     }
+
+
+def matches_email(identifier: Any, email: str) -> bool:
+    """Whether an OB3 hashed e-mail identifier (``hashed_email``) is this address: how a party that knows the
+    learner's address tells that credentials from different issuers name the same learner."""
+    entries = identifier if isinstance(identifier, list) else [identifier]
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("identityType") == "emailAddress" and entry.get("salt"):
+            if hashed_email(email, str(entry["salt"]))["identityHash"] == entry.get("identityHash"):
+                return True
+    return False
+
+
+def part_digest(credential: dict[str, Any]) -> str:
+    """``sha256:<hex>`` of the credential as JSON with sorted keys and no spaces: what a larger credential
+    records of each part, so the part presented later can be recognised byte for byte."""
+    canonical = json.dumps(credential, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _iso(moment: datetime) -> str:
@@ -386,6 +417,19 @@ def build_credential(
         "credentialSubject": subject,
         "statusEntries": [entry.as_json() for entry in status],
     }
+    if award.parts:
+        credential["evidence"] = [
+            {
+                "id": part.id,
+                "type": ["Evidence"],
+                "name": part.name,
+                "description": f"A part of this credential, issued by {part.issuer}",
+                "partIssuer": part.issuer,
+                "partAchievement": part.achievement,
+                "partDigest": part.digest,
+            }
+            for part in award.parts
+        ]
     if profile is Profile.WALLET:
         context = [CREDENTIALS_V1, OB3_CONTEXT_WALLET, STATUS_V1, MCRED_CONTEXT_URL]
         credential["issuanceDate"] = _iso(issued_at)

@@ -38,3 +38,9 @@ class IssuerSettings(ControllerSettings):
     anchor_gather: float = 0.2
     """Seconds a woken worker waits so that changes requested together go into one transaction."""
     chain_receipt_timeout: float = 60.0
+    issuer_registry: str | None = None
+    """IssuerRegistry's address: the parts of a claimed pathway must come from accredited issuers."""
+    cache_ttl: float = 60.0
+    """Seconds an issuer's accreditation history is reused when verifying claimed parts."""
+    fetch_timeout: float = 10.0
+    """Seconds to fetch another issuer's published status list."""

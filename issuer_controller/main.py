@@ -8,17 +8,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from common.app import create_controller_app
 from common.db import make_engine, migrate, session_factory
 from common.tasks import every
+from common.verification.sources import chain_ports
 from revocation.chain import ChainClient
 
-from .api import bulk, credentials, institutions, offers, public, templates
+from .api import bulk, credentials, institutions, offers, pathways as pathways_api, public, templates
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import MIGRATIONS
+from .services import pathways
 from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
 from .services.offers import on_webhook, reconcile
@@ -34,6 +37,8 @@ async def _catch_up(ctx: IssuerContext) -> None:
     moved = await reconcile(ctx)
     if moved:
         log.info("reconciled: %s", moved)
+    await pathways.expire_claims(ctx)
+    await pathways.watch_awarded(ctx)
 
 
 def create_app(settings: IssuerSettings | None = None) -> FastAPI:
@@ -43,34 +48,46 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
     async def services(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         await migrate(engine, MIGRATIONS)
+        agent, http = app.state.agent, httpx.AsyncClient(timeout=settings.fetch_timeout)
+        chain = (
+            ChainClient(
+                settings.chain_rpc_url,
+                settings.chain_key.get_secret_value(),
+                receipt_timeout=settings.chain_receipt_timeout,
+            )
+            if settings.chain_rpc_url and settings.chain_key and settings.status_registry
+            else None
+        )
         ctx = IssuerContext(
             settings=settings,
-            agent=app.state.agent,
+            agent=agent,
             engine=engine,
             sessions=session_factory(engine),
+            http=http,
+            ports=chain_ports(
+                agent, chain, http, settings.status_registry, settings.issuer_registry, settings.cache_ttl
+            ),
             didcomm=asyncio.Semaphore(settings.didcomm_concurrency),
+            chain=chain,
         )
         app.state.issuer = ctx
         ctx.tasks.spawn(
             every(settings.reconcile_interval, lambda: _catch_up(ctx), "reconcile"), name="reconciler"
         )
-        if settings.chain_rpc_url and settings.chain_key and settings.status_registry:
-            ctx.chain = ChainClient(
-                settings.chain_rpc_url,
-                settings.chain_key.get_secret_value(),
-                receipt_timeout=settings.chain_receipt_timeout,
-            )
+        if chain is not None:
             ctx.tasks.spawn(anchor_forever(ctx), name="anchoring")
         try:
             yield
         finally:
             await ctx.tasks.drain()
-            if ctx.chain is not None:
-                await ctx.chain.aclose()
+            await http.aclose()
+            if chain is not None:
+                await chain.aclose()
             await engine.dispose()
 
     async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:
         await on_webhook(app.state.issuer, topic, payload)
+        await pathways.on_webhook(app.state.issuer, topic, payload)
 
     return create_controller_app(
         settings,
@@ -83,6 +100,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             offers.router,
             bulk.router,
             credentials.router,
+            pathways_api.router,
             public.router,
         ],
         services=services,

@@ -252,3 +252,88 @@ class StatusBatch(Base):
     block_number: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=now)
     confirmed_at: Mapped[datetime | None]
+
+
+class PathwayPolicy(enum.StrEnum):
+    """What happens to a larger credential when one of its parts is revoked or suspended."""
+
+    FLAG = "flag"
+    SUSPEND = "suspend"
+    REVOKE = "revoke"
+
+
+class Pathway(Base):
+    """A larger credential (its template) defined by the parts that add up to it."""
+
+    __tablename__ = "pathways"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    requirements: Mapped[list[Any]]
+    """Each: what counts (achievement ids or IQR codes), how many, from which issuers, how recent."""
+    policy: Mapped[str] = mapped_column(String(16), default=PathwayPolicy.FLAG)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class ClaimState(enum.StrEnum):
+    INVITED = "invited"
+    CHECKING = "checking"
+    """Connected; the parts are being asked for and verified."""
+    AWARDED = "awarded"
+    """Final: the parts satisfied the pathway; the larger credential is on its way (``offer_id``)."""
+    REFUSED = "refused"
+    """Final: what is missing or failed is in ``outcome``."""
+    EXPIRED = "expired"
+
+    @property
+    def final(self) -> bool:
+        return self in (ClaimState.AWARDED, ClaimState.REFUSED, ClaimState.EXPIRED)
+
+
+class Claim(Base):
+    """A learner's claim of a pathway's larger credential."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    pathway_id: Mapped[str] = mapped_column(ForeignKey("pathways.id"), index=True)
+    learner_email: Mapped[str | None] = mapped_column(String(320))
+    learner_name: Mapped[str | None] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(16), default=ClaimState.INVITED)
+    invitation_msg_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invitation_url: Mapped[str | None] = mapped_column(Text)
+    connection_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    outcome: Mapped[list[Any] | None]
+    """Per requirement: what satisfied it, what was missing or failed, and why."""
+    parts: Mapped[list[Any] | None]
+    """The parts the larger credential was built on, with their status entries (watched for revocation)."""
+    offer_id: Mapped[str | None] = mapped_column(ForeignKey("offers.id"))
+    affected: Mapped[str | None] = mapped_column(Text)
+    """Why the awarded credential is affected (a part revoked or suspended), once noticed."""
+    affected_action: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+    expires_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PartRequest(Base):
+    """One proof request for one item of a claim (an achievement or an IQR code), and what came of it."""
+
+    __tablename__ = "part_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"), index=True)
+    requirement: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(500))
+    challenge: Mapped[str] = mapped_column(String(64))
+    pres_ex_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    thread_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="requested")
+    """requested, presented (``report`` and ``presentation`` set) or missing (``detail`` says why)."""
+    detail: Mapped[str | None] = mapped_column(Text)
+    report: Mapped[dict[str, Any] | None]
+    presentation: Mapped[dict[str, Any] | None]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from common.microcredential import Award, Template
 
@@ -128,3 +128,83 @@ class CredentialStatus(BaseModel):
 
 class CredentialOut(OfferOut):
     status: CredentialStatus
+
+
+class IssuerRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["self", "accredited", "list"] = Field(
+        "accredited", description="this institution, any issuer accredited for `scope`, or one of `dids`"
+    )
+    scope: str = Field("any", max_length=200, description="For `accredited`: e.g. an IQR qualification code")
+    dids: list[str] = Field([], description="For `list`: the issuers accepted")
+
+
+class Requirement(BaseModel):
+    """One kind of part: which achievements (or IQR learning-outcome-set codes) count, and how many."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+    achievement_ids: list[str] = Field([], description="Parts that count, by achievement id")
+    iqr_codes: list[str] = Field([], description="Parts that count, by IQR code (learning-outcome set)")
+    at_least: int | None = Field(None, ge=1, description="How many of those (default: all)")
+    issuers: IssuerRule = IssuerRule()
+    max_age_days: int | None = Field(None, ge=1, description="Issued at most this many days ago")
+
+    @model_validator(mode="after")
+    def _one_kind_of_item(self) -> Requirement:
+        if bool(self.achievement_ids) == bool(self.iqr_codes):
+            raise ValueError("give achievement_ids or iqr_codes (one of them, not empty)")
+        if self.at_least and self.at_least > len(self.items):
+            raise ValueError(f"at_least {self.at_least} is more than the {len(self.items)} parts listed")
+        return self
+
+    @property
+    def items(self) -> list[str]:
+        return self.achievement_ids or self.iqr_codes
+
+
+class PathwayCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=300)
+    template_id: str = Field(description="The larger credential: one of this institution's templates")
+    requirements: list[Requirement] = Field(min_length=1, max_length=50)
+    policy: Literal["flag", "suspend", "revoke"] = Field(
+        "flag",
+        description="When a part is later revoked or suspended: list it, or also suspend / revoke the whole",
+    )
+
+
+class PathwayOut(BaseModel):
+    id: str
+    name: str
+    template_id: str
+    requirements: list[Requirement]
+    policy: str
+    page_url: str
+    created_at: datetime
+
+
+class ClaimCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email = Field(description="The learner's address: every part must name it (as its salted hash)")
+    name: str | None = Field(None, max_length=300)
+
+
+class ClaimOut(BaseModel):
+    id: str
+    pathway_id: str
+    state: str
+    email: str | None
+    invitation_url: str | None
+    qr_svg_url: str
+    outcome: list[dict[str, Any]] | None
+    parts: list[dict[str, Any]] | None
+    offer_id: str | None
+    affected: str | None
+    affected_action: str | None
+    created_at: datetime
+    expires_at: datetime

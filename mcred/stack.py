@@ -203,10 +203,9 @@ class Stack:
         settings["ADMIN_API_KEY"] = self.operator_key_of(name)
         settings["CHAIN_RPC_URL"] = self.components["chain"].url
         settings["STATUS_REGISTRY"] = self.contracts["StatusRegistry"]
+        settings["ISSUER_REGISTRY"] = self.contracts["IssuerRegistry"]
         if name == "issuer":
             settings["CHAIN_KEY"] = ANVIL_ISSUER_KEY
-        else:
-            settings["ISSUER_REGISTRY"] = self.contracts["IssuerRegistry"]
         env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",

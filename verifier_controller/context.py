@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.client import AdminClient
 from common.tasks import BackgroundTasks
+from common.verification import Ports
 from revocation.chain import ChainClient
 
 from .config import VerifierSettings
-from .verification import Ports
 
 
 @dataclass

@@ -10,9 +10,9 @@ import httpx
 from fastapi import FastAPI
 
 from common.app import create_controller_app
-from common.clock import now
 from common.db import make_engine, migrate, session_factory
 from common.tasks import every
+from common.verification.sources import chain_ports
 from revocation.chain import ChainClient
 
 from .api import employers, proof_requests, public, verifications
@@ -20,8 +20,6 @@ from .config import VerifierSettings
 from .context import VerifierContext
 from .db import MIGRATIONS
 from .services.proof_requests import on_webhook, reconcile
-from .verification import Ports
-from .verification.sources import ChainAccreditation, ChainStatus
 
 READ_ONLY_KEY = "0x" + "01" * 32
 """The verifier only reads the chain; the client wants a key, this one never signs anything."""
@@ -37,15 +35,8 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
         http = httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
         agent = app.state.agent
         chain = ChainClient(settings.chain_rpc_url, READ_ONLY_KEY) if settings.chain_rpc_url else None
-        status = (
-            ChainStatus(chain, settings.status_registry, http, agent)
-            if chain and settings.status_registry
-            else None
-        )
-        accreditation = (
-            ChainAccreditation(chain, settings.issuer_registry, settings.cache_ttl)
-            if chain and settings.issuer_registry
-            else None
+        ports = chain_ports(
+            agent, chain, http, settings.status_registry, settings.issuer_registry, settings.cache_ttl
         )
         ctx = VerifierContext(
             settings=settings,
@@ -53,7 +44,7 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
             engine=engine,
             sessions=session_factory(engine),
             http=http,
-            ports=Ports(agent=agent, clock=now, status=status, accreditation=accreditation),
+            ports=ports,
             chain=chain,
         )
         app.state.verifier = ctx

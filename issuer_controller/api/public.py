@@ -12,7 +12,9 @@ from common.microcredential import Template as TemplateDefinition
 from common.qr import deep_link, qr_png, qr_svg
 
 from ..errors import NotReady
-from ..models import OfferState
+from ..models import ClaimState, OfferState
+from ..schemas import ClaimCreate, Learner
+from ..services import pathways
 from ..services.offers import public_offer
 from ..services.status_lists import signed_list
 from . import IssuerDep
@@ -102,3 +104,60 @@ async def status_list(list_id: str, request: Request, ctx: IssuerDep) -> Respons
     if served.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
     return Response(served.body, media_type="application/vc+ld+json", headers=headers)
+
+
+@router.get("/claims/{claim_id}/qr.svg", operation_id="public-claim-qr-svg")
+async def claim_qr_svg(claim_id: str, ctx: IssuerDep) -> Response:
+    claim = await pathways.public_claim(ctx, claim_id)
+    if claim.state != ClaimState.INVITED or not claim.invitation_url:
+        raise NotReady(f"claim {claim_id} is {claim.state}: its invitation can no longer be used")
+    return Response(qr_svg(claim.invitation_url), media_type="image/svg+xml")
+
+
+@router.post("/pathways/{pathway_id}/claims", status_code=201, operation_id="public-claim-create")
+async def public_claim(pathway_id: str, data: ClaimCreate, ctx: IssuerDep) -> dict:
+    """A learner starts a claim from the pathway's page: the invitation to scan."""
+    pathway = await pathways.get_pathway(ctx, None, pathway_id)
+    claim = await pathways.start_claim(ctx, pathway, Learner(email=data.email, name=data.name))
+    return {
+        "id": claim.id,
+        "invitation_url": claim.invitation_url,
+        "deep_link": deep_link(claim.invitation_url),
+        "qr_svg_url": f"{ctx.settings.public_url}/claims/{claim.id}/qr.svg",
+    }
+
+
+@router.get("/pathways/{pathway_id}", response_class=HTMLResponse, operation_id="public-pathway-page")
+async def pathway_page(pathway_id: str, ctx: IssuerDep) -> HTMLResponse:
+    """What a pathway takes, and a form to claim it with one's wallet."""
+    pathway = await pathways.get_pathway(ctx, None, pathway_id)
+    parts = "".join(
+        f"<li>{escape(r.name)}: {r.at_least or len(r.items)} of {escape(', '.join(r.items))}</li>"
+        for r in pathways.requirements(pathway)
+    )
+    page = f"""<!doctype html>
+<html lang="pl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(pathway.name)}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}
+#qr img{{width:100%;max-width:20rem}}</style></head>
+<body><h1>{escape(pathway.name)}</h1><p>Parts / Części:</p><ul>{parts}</ul>
+<form id="claim"><p><label>E-mail <input id="email" type="email" required></label></p>
+<p><label>Name / Imię i nazwisko <input id="name"></label></p><button>Claim / Odbierz</button></form>
+<div id="qr"></div>
+<script>
+document.getElementById("claim").addEventListener("submit", async (event) => {{
+  event.preventDefault();
+  const field = (id) => document.getElementById(id).value || null;
+  const body = {{email: field("email"), name: field("name")}};
+  const response = await fetch("{escape(pathway.id)}/claims", {{method: "POST",
+    headers: {{"Content-Type": "application/json"}}, body: JSON.stringify(body)}});
+  const claim = await response.json();
+  const qr = document.getElementById("qr");
+  qr.replaceChildren();
+  if (!response.ok) {{ qr.textContent = claim.detail; return; }}
+  const img = document.createElement("img"); img.src = claim.qr_svg_url; img.alt = "QR";
+  const link = document.createElement("a"); link.href = claim.deep_link; link.textContent = "Open in wallet";
+  qr.append(img, link);
+}});
+</script></body></html>"""
+    return HTMLResponse(page)

@@ -83,8 +83,11 @@ async def create_offer(
     award: Award,
     *,
     bulk: tuple[str, int] | None = None,
+    connection_id: str | None = None,
 ) -> Offer:
-    """Allocate status indexes and an invitation; nothing is stored unless all of it succeeded."""
+    """Allocate status indexes and an invitation; nothing is stored unless all of it succeeded. With
+    ``connection_id`` (a claim's, whose learner is already connected) there is no invitation: the offer
+    starts connected and the caller sends it."""
     template = active(await get_template(ctx, institution, template_id))
     definition = TemplateDefinition.model_validate(template.definition)
     offer = Offer(
@@ -108,6 +111,10 @@ async def create_offer(
             await status_index.allocate(
                 session, institution.id, purpose, ctx.settings.status_list_size, offer.id
             )
+        if connection_id is not None:
+            offer.state, offer.connection_id = OfferState.CONNECTED, connection_id
+            offer.events.append(OfferEvent(state=OfferState.CONNECTED, detail="on a claim's connection"))
+            return offer
         invitation = await ctx.agent.create_invitation(
             alias=f"offer {offer.id}", goal_code="aries.vc.issue", goal=definition.text(definition.title)
         )

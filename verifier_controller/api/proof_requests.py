@@ -1,9 +1,10 @@
 from fastapi import APIRouter, Query
 
+from common.verification import Criteria
+
 from ..schemas import ProofRequestCreate, ProofRequestOut, request_out
 from ..security import CurrentEmployer
 from ..services import proof_requests
-from ..verification import Criteria
 from . import VerifierDep
 
 router = APIRouter(prefix="/v1/proof-requests", tags=["proof requests"])

@@ -21,12 +21,12 @@ from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError
 from common.clock import aware
 from common.problems import NotFound
+from common.verification import Criteria, verify_document
+from common.verification.request import presentation_definition
 
 from ..context import VerifierContext
 from ..models import CallbackState, Employer, ProofRequest, ProofRequestEvent, RequestState, now
 from ..schemas import request_out
-from ..verification import Criteria, verify_document
-from ..verification.request import presentation_definition
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from common.baking import BakingError, unbake_png
 from common.problems import InvalidRequest, NotFound
+from common.verification import verify_document
 
 from ..context import VerifierContext
 from ..models import Employer, Verification
-from ..verification import verify_document
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

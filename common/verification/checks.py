@@ -10,10 +10,11 @@ from common.microcredential import (
     agent_document,
     missing_eu_elements,
     ob3_schema_errors,
+    part_digest,
 )
 from revocation.errors import ChainError
 
-from .pipeline import Check, Outcome, failed, passed, skipped
+from .pipeline import Check, Outcome, failed, passed, run_checks, skipped
 from .subject import Subject
 
 REQUIRED = ("@context", "type", "issuer", "credentialSubject")
@@ -289,6 +290,56 @@ async def criteria(s: Subject) -> Outcome:
     return passed("meets what was asked for")
 
 
+def _recorded_parts(s: Subject) -> list[dict]:
+    evidence = s.credential.get("evidence") or []
+    return [e for e in evidence if isinstance(e, dict) and "partDigest" in e]
+
+
+async def parts_recorded(s: Subject) -> Outcome:
+    """A larger credential names each part it was built on (id, issuer, achievement, digest)."""
+    parts = _recorded_parts(s)
+    if not parts:
+        return skipped("not a larger credential: it records no parts")
+    incomplete = [
+        str(e.get("id")) for e in parts if not (e.get("id") and e.get("partIssuer") and e.get("partDigest"))
+    ]
+    if incomplete:
+        return failed(
+            "Parts incompletely recorded", f"parts without id, issuer or digest: {', '.join(incomplete)}"
+        )
+    named = "; ".join(f"{e.get('name')} from {e['partIssuer']}" for e in parts)
+    return passed(
+        f"built on {len(parts)} parts: {named}",
+        parts=[{"id": e["id"], "issuer": e["partIssuer"], "digest": e["partDigest"]} for e in parts],
+    )
+
+
+async def parts_valid(s: Subject) -> Outcome:
+    """When the parts are presented too: each is the one recorded (same digest) and passes the pipeline."""
+    parts = _recorded_parts(s)
+    if not parts:
+        return skipped("not a larger credential: it records no parts")
+    held = (s.presentation or {}).get("verifiableCredential") or []
+    presented = {c.get("id"): c for c in (held if isinstance(held, list) else [held]) if isinstance(c, dict)}
+    if not any(part.get("id") in presented for part in parts):
+        return skipped("its parts were not presented with it; they are reported as recorded")
+    problems = []
+    for part in parts:
+        credential = presented.get(part.get("id"))
+        if credential is None:
+            problems.append(f"{part.get('id')} was not presented")
+        elif part_digest(credential) != part["partDigest"]:
+            problems.append(f"{part['id']} is not the credential recorded (digest differs)")
+        else:
+            report = await run_checks(CHECKS, Subject(credential, s.ports, memo={}))
+            failed_ids = [c["id"] for c in report["checks"] if c["status"] == "failed"]
+            if failed_ids:
+                problems.append(f"{part['id']} fails {', '.join(failed_ids)}")
+    if problems:
+        return failed("A part does not hold", "; ".join(problems))
+    return passed(f"all {len(parts)} parts presented, unchanged and valid")
+
+
 CHECKS: list[Check] = [
     Check("credential.structure", True, structure, "a signed W3C credential with an issuer and a subject"),
     Check("proof.signature", True, signature, "the issuer's signature (and the presenter's), via the agent"),
@@ -309,4 +360,10 @@ CHECKS: list[Check] = [
     Check("schema.ob3", False, schema, "the standard profile is valid OB 3.0.3"),
     Check("microcredential.eu_elements", False, eu_elements, "all eleven EU mandatory elements"),
     Check("request.criteria", False, criteria, "the credential is what the employer asked for"),
+    Check(
+        "stack.parts_recorded", False, parts_recorded, "a larger credential names the parts it was built on"
+    ),
+    Check(
+        "stack.parts_valid", False, parts_valid, "parts presented with it are the recorded ones, and valid"
+    ),
 ]

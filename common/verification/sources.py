@@ -15,10 +15,13 @@ import httpx
 
 from agent.client import AdminClient
 from agent.errors import AgentError
+from common.clock import now
 from common.microcredential import agent_document
 from revocation import accreditation, status_registry
 from revocation.bitstring import Bitstring, BitstringError
 from revocation.chain import ChainClient
+
+from .subject import Ports
 
 MAX_LIST_BYTES = 2_000_000
 
@@ -137,3 +140,18 @@ class ChainAccreditation:
         if (cached := self._cache.get(did)) is not None:
             return cached
         return self._cache.put(did, await accreditation.history(self.chain, self.registry, did))
+
+
+def chain_ports(
+    agent: AdminClient,
+    chain: ChainClient | None,
+    http: httpx.AsyncClient,
+    status_registry: str | None,
+    issuer_registry: str | None,
+    cache_ttl: float,
+) -> Ports:
+    """The pipeline's ports on the real clock and the chain (a port is None when its registry is not set:
+    the checks that need it fail and say so)."""
+    status = ChainStatus(chain, status_registry, http, agent) if chain and status_registry else None
+    accredited = ChainAccreditation(chain, issuer_registry, cache_ttl) if chain and issuer_registry else None
+    return Ports(agent=agent, clock=now, status=status, accreditation=accredited)

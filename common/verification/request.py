@@ -1,7 +1,7 @@
 """What a proof request asks the wallet for, as DIF Presentation Exchange v1 both ACA-Py and Credo holders
 answer (docs/agents.md): the expanded OB type is required (an ACA-Py holder queries every required schema
 URI, ANDed), the compact type is optional (Credo needs any one to match); a field filter pins the type, and
-an achievement id when one is asked for. The rest of the criteria (IQR code, EQF level, accreditation,
+an achievement id or an IQR code when one is asked for. The rest of the criteria (EQF level, accreditation,
 expiry) are checked on what arrives (``request.criteria`` and the other checks)."""
 
 from __future__ import annotations
@@ -17,6 +17,13 @@ OB_TYPE_IRI = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredent
 
 def presentation_definition(criteria: Criteria, purpose: str | None = None) -> dict[str, Any]:
     fields: list[dict[str, Any]] = [{"path": ["$.type[*]"], "filter": {"type": "string", "const": OB_TYPE}}]
+    if criteria.iqr_code:
+        fields.append(
+            {
+                "path": ["$.credentialSubject.achievement.alignment[*].targetCode"],
+                "filter": {"type": "string", "const": criteria.iqr_code},
+            }
+        )
     if criteria.achievement_id:
         fields.append(
             {
