@@ -25,11 +25,10 @@ from pathlib import Path
 import httpx
 
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
+from mcred.samples import template_body
+from mcred.scenario import enrol, eventually, scan
 from mcred.settings import StackSettings
 from mcred.stack import Stack
-from tests.support.flows import eventually, scan
-from tests.support.issuer import enrol
-from tests.support.templates import template_body
 
 POLL = 0.05
 

@@ -21,10 +21,9 @@ from pathlib import Path
 
 import httpx
 
+from mcred.scenario import Enrolled, enrol, eventually, issue_to_learner
 from mcred.settings import StackSettings
 from mcred.stack import Stack
-from tests.support.flows import eventually
-from tests.support.issuer import Enrolled, enrol, issue_to_learner
 
 POLL = 0.02
 

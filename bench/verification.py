@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 
 from common.microcredential import agent_document
+from mcred.scenario import accredited_holding
 from mcred.settings import StackSettings
 from mcred.stack import Stack
-from tests.support.verifier import accredited_holding
 
 
 def figures(latencies: list[float], seconds: float) -> dict:

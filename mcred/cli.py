@@ -144,7 +144,8 @@ def status(
 def demo(
     keep: Annotated[bool, typer.Option("--keep", help="Leave the stack running at the end")] = False,
 ) -> None:
-    """The main job on the embedded defaults: bring the stack up, show it works, bring it down."""
+    """The whole story on the embedded defaults: accredit, define, offer, hold, verify, revoke, verify again,
+    stack; ends with one JSON line and a non-zero exit if a step failed."""
     raise typer.Exit(asyncio.run(_demo(keep)))
 
 

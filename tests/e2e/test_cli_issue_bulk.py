@@ -8,10 +8,9 @@ from pathlib import Path
 
 import httpx
 
+from mcred.scenario import enrol, eventually, scan
 from mcred.stack import Stack
 from tests.support.cli import mcred
-from tests.support.flows import eventually, scan
-from tests.support.issuer import enrol
 
 
 async def test_issue_bulk_follows_the_job_to_the_end(stack: Stack, tmp_path: Path) -> None:

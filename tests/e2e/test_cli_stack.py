@@ -80,16 +80,27 @@ async def test_ctrl_c_stops_everything(stack_env: dict[str, str]) -> None:
     assert not any(pid_alive(c["pid"]) for c in status["components"])
 
 
-async def test_demo_brings_the_stack_up_and_down(stack_env: dict[str, str]) -> None:
-    code, out, err = await mcred("demo", env=stack_env, timeout=180)
+async def test_demo_tells_the_whole_story(stack_env: dict[str, str]) -> None:
+    code, out, err = await mcred("demo", env=stack_env, timeout=300)
     assert code == 0, out + err
     summary = json.loads(out.strip().splitlines()[-1])
     assert [s["name"] for s in summary["steps"]] == [
-        "start stack", "stack answers", "accredit university", "stop stack", "nothing left",
+        "start stack", "stack answers", "accredit university", "define microcredential", "offer to learner",
+        "learner holds it", "employer verifies", "university revokes", "employer asks again",
+        "stack microcredentials", "stop stack", "nothing left",
     ]  # fmt: skip
-    assert all(s["status"] == "passed" for s in summary["steps"])
-    assert summary["steps"][2]["accreditation_tx"].startswith("0x")
-    assert len(summary["steps"][-1]["stopped"]) == 6
+    assert all(s["status"] == "passed" for s in summary["steps"]), [
+        s for s in summary["steps"] if "error" in s
+    ]
+    steps = {s["name"]: s for s in summary["steps"]}
+    assert steps["employer verifies"]["verified"] is True
+    assert steps["employer asks again"]["failed_checks"] == ["status.revocation"]
+    assert summary["accreditation_tx"].startswith("0x") and summary["revocation_tx"].startswith("0x")
+    assert (
+        summary["credential_id"].startswith("urn:uuid:")
+        and summary["larger_credential_id"] != summary["credential_id"]
+    )
+    assert len(steps["nothing left"]["stopped"]) == 6
 
 
 async def test_a_dying_component_takes_the_stack_down_and_says_why(stack_env: dict[str, str]) -> None:

@@ -14,10 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from mcred.scenario import enrol, eventually, scan
 from mcred.stack import Stack
 from tests.support import stacks
-from tests.support.flows import eventually, scan
-from tests.support.issuer import enrol
 
 LEARNERS = 200
 SCANNING_AT_ONCE = 8  # people scanning their invitation at about the same time

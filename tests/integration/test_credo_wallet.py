@@ -15,10 +15,8 @@ import pytest
 
 from agent.contexts import bundle
 from agent.process import free_port
+from mcred.scenario import FINAL_REQUEST, accredit_institution, enrol, eventually, failures, register_employer
 from mcred.stack import Stack
-from tests.support.flows import eventually
-from tests.support.issuer import enrol
-from tests.support.verifier import FINAL, accredit_institution, failures, register_employer
 
 CREDO = Path(__file__).resolve().parents[2] / "wallets" / "credo"
 
@@ -133,7 +131,7 @@ async def test_credo_answers_our_proof_request_and_the_report_is_verified(
 
         async def final() -> dict | None:
             current = (await verifier.get(f"/v1/proof-requests/{request['id']}", headers=employer)).json()
-            return current if current["state"] in FINAL else None
+            return current if current["state"] in FINAL_REQUEST else None
 
         done = await eventually(final, timeout=60, what="the report on Credo's presentation")
     assert done["state"] == "verified", (failures(done), [e for e in credo.events if e["event"] == "proof"])

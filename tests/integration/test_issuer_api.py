@@ -12,11 +12,10 @@ from agent.contexts import MCRED_CONTEXT_URL, bundle
 from common.baking import unbake_png
 from common.microcredential import agent_document, missing_eu_elements, ob3_schema_errors
 from mcred.anvil import ANVIL_DEPLOYER_KEY
+from mcred.samples import template_body
+from mcred.scenario import Enrolled, enrol, eventually, issue_to_learner
 from mcred.stack import Stack
 from revocation.chain import ChainClient
-from tests.support.flows import eventually
-from tests.support.issuer import Enrolled, enrol, issue_to_learner
-from tests.support.templates import template_body
 
 
 @pytest.fixture(scope="module")

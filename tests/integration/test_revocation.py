@@ -12,12 +12,11 @@ import pytest
 
 from common.microcredential import agent_document
 from mcred.anvil import ANVIL_DEPLOYER_KEY
+from mcred.scenario import Enrolled, enrol, eventually, issue_to_learner, until_anchored
 from mcred.stack import Stack
 from revocation import status_registry as registry
 from revocation.bitstring import Bitstring
 from revocation.chain import ChainClient
-from tests.support.flows import eventually
-from tests.support.issuer import Enrolled, enrol, issue_to_learner
 
 DEADLINE = 60
 
@@ -51,21 +50,6 @@ async def standard(issuer: httpx.AsyncClient, enrolled: Enrolled, offer_id: str)
     return response.json()
 
 
-async def until_anchored(issuer: httpx.AsyncClient, enrolled: Enrolled, offer_id: str, changes: int) -> dict:
-    async def credential() -> dict[str, Any]:
-        return (await issuer.get(f"/v1/credentials/{offer_id}", headers=enrolled.auth)).json()
-
-    return await eventually(
-        credential,
-        until=lambda c: (
-            len(c["status"]["changes"]) == changes
-            and all(x["state"] == "anchored" for x in c["status"]["changes"])
-        ),
-        timeout=DEADLINE,
-        what=f"{changes} anchored status changes",
-    )
-
-
 async def served_bit(issuer: httpx.AsyncClient, status_entry: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
     response = await issuer.get(status_entry["statusListCredential"])
     assert response.status_code == 200, response.text
@@ -94,7 +78,7 @@ async def test_revoke_chain_bit_served_list_and_history_agree(
     again = await issuer.post(path, json={"reason": "clicked twice"}, headers=enrolled.auth)
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
 
-    credential = await until_anchored(issuer, enrolled, offer["id"], 1)
+    credential = await until_anchored(issuer, enrolled.auth, offer["id"], 1)
     change = credential["status"]["changes"][0]
     assert credential["status"]["revoked"] is True and credential["status"]["suspended"] is False
     assert change["action"] == "revoke" and change["reason"] == "plagiarism found"
@@ -134,14 +118,14 @@ async def test_suspend_then_reinstate_sets_then_clears_the_bit(
     assert (
         await issuer.post(f"{base}/suspend", json={"reason": "appeal"}, headers=enrolled.auth)
     ).status_code == 202
-    credential = await until_anchored(issuer, enrolled, offer["id"], 1)
+    credential = await until_anchored(issuer, enrolled.auth, offer["id"], 1)
     assert credential["status"]["suspended"] is True
     assert await chain_bit(stack, chain, suspension) is True
     assert (await served_bit(issuer, suspension))[0] is True
 
     back = await issuer.post(f"{base}/reinstate", json={"reason": "appeal upheld"}, headers=enrolled.auth)
     assert back.status_code == 202
-    credential = await until_anchored(issuer, enrolled, offer["id"], 2)
+    credential = await until_anchored(issuer, enrolled.auth, offer["id"], 2)
     assert credential["status"] == {**credential["status"], "revoked": False, "suspended": False}
     assert await chain_bit(stack, chain, suspension) is False
     assert (await served_bit(issuer, suspension))[0] is False
@@ -202,7 +186,9 @@ async def test_rpc_down_during_three_revocations_all_applied_once(
         assert all(c["state"] != "anchored" for c in stuck)
     finally:
         await stack.start_part("chain")
-    changes = [(await until_anchored(issuer, enrolled, o["id"], 1))["status"]["changes"][0] for o in offers]
+    changes = [
+        (await until_anchored(issuer, enrolled.auth, o["id"], 1))["status"]["changes"][0] for o in offers
+    ]
     assert all(c["transaction"] for c in changes)
 
     key = registry.list_id(entries[0]["statusListCredential"])

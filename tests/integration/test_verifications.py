@@ -14,10 +14,9 @@ import httpx
 import pytest
 
 from common.microcredential import Profile, ob3_document
+from mcred.scenario import accredited_holding, ask_and_answer, eventually, register_employer
 from mcred.stack import Stack
 from tests.support.browser import Page, chromium
-from tests.support.flows import eventually
-from tests.support.verifier import accredited_holding, ask_and_answer, register_employer
 
 
 @pytest.fixture(scope="module")

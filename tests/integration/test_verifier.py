@@ -12,12 +12,19 @@ from aiohttp import web
 
 from common.verification import CHECK_IDS
 from mcred.anvil import ANVIL_DEPLOYER_KEY
+from mcred.scenario import (
+    Enrolled,
+    accredited_holding,
+    ask_and_answer,
+    eventually,
+    failures,
+    outcome,
+    register_employer,
+    until_anchored,
+)
 from mcred.stack import Stack
 from revocation.accreditation import deaccredit, history
 from revocation.chain import ChainClient
-from tests.support.flows import eventually
-from tests.support.issuer import Enrolled
-from tests.support.verifier import accredited_holding, ask_and_answer, failures, outcome, register_employer
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +34,6 @@ async def employer(verifier: httpx.AsyncClient, stack: Stack) -> dict[str, str]:
 
 def criteria_for(enrolled: Enrolled) -> dict[str, Any]:
     return {"achievement_id": enrolled.template["achievement_id"]}
-
-
-async def until_anchored(issuer: httpx.AsyncClient, enrolled: Enrolled, offer_id: str, changes: int) -> None:
-    async def anchored() -> int:
-        status = (await issuer.get(f"/v1/credentials/{offer_id}", headers=enrolled.auth)).json()["status"]
-        return sum(c["state"] == "anchored" for c in status["changes"])
-
-    await eventually(anchored, until=lambda n: n == changes, timeout=60, what=f"{changes} anchored")
 
 
 async def test_a_presented_microcredential_is_verified_with_every_check(
@@ -67,7 +66,7 @@ async def test_revoked_then_asked_again_fails_status_revocation(
         f"/v1/credentials/{offer['id']}/revoke", json={"reason": "exam irregularity"}, headers=enrolled.auth
     )
     assert revoked.status_code == 202
-    await until_anchored(issuer, enrolled, offer["id"], 1)
+    await until_anchored(issuer, enrolled.auth, offer["id"], 1)
     after = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
     assert after["state"] == "rejected"
     checks = outcome(after)
@@ -84,11 +83,11 @@ async def test_suspended_fails_reinstated_passes(
     enrolled, offer = await accredited_holding(issuer, stack, "Szkoła Zawieszeń")
     base = f"/v1/credentials/{offer['id']}"
     await issuer.post(f"{base}/suspend", json={"reason": "under review"}, headers=enrolled.auth)
-    await until_anchored(issuer, enrolled, offer["id"], 1)
+    await until_anchored(issuer, enrolled.auth, offer["id"], 1)
     suspended = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
     assert outcome(suspended)["status.suspension"] == "failed" and suspended["state"] == "rejected"
     await issuer.post(f"{base}/reinstate", json={"reason": "review closed"}, headers=enrolled.auth)
-    await until_anchored(issuer, enrolled, offer["id"], 2)
+    await until_anchored(issuer, enrolled.auth, offer["id"], 2)
     reinstated = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
     assert reinstated["state"] == "verified", failures(reinstated)
 

@@ -9,10 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mcred.scenario import FINAL_REQUEST, accredited_holding, eventually, failures, register_employer, scan
 from mcred.stack import Stack
 from tests.support import stacks
-from tests.support.flows import eventually, scan
-from tests.support.verifier import FINAL, accredited_holding, failures, register_employer
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +46,8 @@ async def test_a_connection_missed_while_down_is_followed_up_after_restart(own_s
         async def final() -> dict:
             return (await verifier.get(f"/v1/proof-requests/{request['id']}", headers=employer)).json()
 
-        done = await eventually(final, until=lambda r: r["state"] in FINAL, timeout=60, what="the report")
+        done = await eventually(
+            final, until=lambda r: r["state"] in FINAL_REQUEST, timeout=60, what="the report"
+        )
     assert done["state"] == "verified", failures(done)
     assert [e["state"] for e in done["history"]] == ["invited", "connected", "requested", "verified"]

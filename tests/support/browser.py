@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.support.flows import eventually
+from mcred.scenario import eventually
 
 
 def chromium_binary() -> str:

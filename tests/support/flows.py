@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import json
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from agent.supervisor import RunningAgent
 from tests.support.webhooks import WebhookCollector
 
 TIMEOUT = 30
-
-
-def scan(invitation_url: str) -> dict[str, Any]:
-    """What a wallet does with a scanned QR code: the out-of-band message from the URL's ``oob``."""
-    oob = parse_qs(urlsplit(invitation_url).query)["oob"][0]
-    return json.loads(base64.urlsafe_b64decode(oob + "=" * (-len(oob) % 4)))
 
 
 async def connect(
@@ -80,23 +70,3 @@ async def stored_credential(holder: RunningAgent, credential_id: str) -> dict[st
     ]
     assert len(stored) == 1, f"{len(stored)} stored credentials with id {credential_id}"
     return stored[0]
-
-
-async def eventually(
-    probe,
-    *,
-    until=bool,
-    timeout: float = TIMEOUT,
-    interval: float = 0.2,
-    what: str = "condition",
-):
-    """Poll ``probe()`` (async) until ``until(value)`` holds, with a deadline; returns that value. The
-    timeout error shows the last value seen."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if until(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout} s; last seen: {value}")
-        await asyncio.sleep(interval)

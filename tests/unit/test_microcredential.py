@@ -22,7 +22,7 @@ from common.microcredential import (
     ob3_document,
     ob3_schema_errors,
 )
-from tests.support.templates import template_body
+from mcred.samples import template_body
 
 INSTITUTION = Institution(
     did="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",

@@ -1,4 +1,4 @@
-"""A complete microcredential template, as an institution would define it."""
+"""A complete microcredential template, as an institution would define it (the demo's and the tests')."""
 
 from __future__ import annotations
 
