@@ -6,11 +6,13 @@ Pure data in, argv out: the caller (the stack, a test) decides ports, directorie
 from __future__ import annotations
 
 import enum
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-__all__ = ["AgentRole", "AgentLaunch", "ROLE_FLAGS"]
+__all__ = ["AgentRole", "AgentLaunch", "PostgresWallets", "ROLE_FLAGS"]
 
 
 class AgentRole(enum.StrEnum):
@@ -39,6 +41,32 @@ ROLE_FLAGS: dict[AgentRole, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
+class PostgresWallets:
+    """Askar wallets in PostgreSQL instead of SQLite files: a database per wallet, ``{prefix}_wallet_{name}``,
+    created by askar itself with the account of ``url`` (``postgresql://user:password@host:port``)."""
+
+    url: str
+    prefix: str
+
+    def flags(self, wallet: str) -> list[str]:
+        parts = urlsplit(self.url)
+        account, password = parts.username or "postgres", parts.password or ""
+        config = {"url": f"{parts.hostname}:{parts.port or 5432}", "max_connections": 16}
+        creds = {
+            "account": account,
+            "password": password,
+            "admin_account": account,
+            "admin_password": password,
+        }
+        return [
+            "--wallet-storage-type", "postgres_storage",
+            "--wallet-name", f"{self.prefix}_wallet_{wallet}",
+            f"--wallet-storage-config={json.dumps(config)}",
+            f"--wallet-storage-creds={json.dumps(creds)}",
+        ]  # fmt: skip
+
+
+@dataclass(frozen=True)
 class AgentLaunch:
     """Everything one agent process needs; ``argv`` and ``env`` are what it is started with."""
 
@@ -58,6 +86,8 @@ class AgentLaunch:
     log_level: str = "info"
     sqlite_max_connections: int = 16
     """The wallet's connection pool (agent/plugin/sqlite_pool.py: the default of 4 starves under bursts)."""
+    postgres: PostgresWallets | None = None
+    """Keep the wallet in PostgreSQL (the production shape); None: a SQLite file under ``home``."""
 
     @property
     def admin_url(self) -> str:
@@ -79,8 +109,8 @@ class AgentLaunch:
             # "=": a secret may begin with "-", which argparse would take for an option.
             f"--admin-api-key={self.admin_api_key}",
             "--wallet-type", "askar",
-            "--wallet-storage-type", "default",
-            "--wallet-name", self.role.value,
+            *(self.postgres.flags(self.role.value) if self.postgres else
+              ["--wallet-storage-type", "default", "--wallet-name", self.role.value]),
             f"--wallet-key={self.wallet_key}",
             "--wallet-key-derivation-method", "RAW",
             "--auto-provision",

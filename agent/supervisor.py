@@ -10,7 +10,7 @@ from pathlib import Path
 from aries_askar import Store
 
 from .client import AdminClient
-from .config import AgentLaunch, AgentRole
+from .config import AgentLaunch, AgentRole, PostgresWallets
 from .keyfiles import secret_file
 from .process import ManagedProcess, PortBook, ProcessDiedError
 
@@ -53,11 +53,13 @@ class AgentSupervisor:
         ready_timeout: float = 60.0,
         env: dict[str, str] | None = None,
         client_timeout: float = 30.0,
+        postgres: PostgresWallets | None = None,
     ):
         self.data_dir = data_dir
         self.ready_timeout = ready_timeout
         self.env = dict(os.environ if env is None else env)
         self.client_timeout = client_timeout
+        self.postgres = postgres
         self.agents: dict[str, RunningAgent] = {}
 
     async def start(
@@ -99,6 +101,7 @@ class AgentSupervisor:
             admin_api_key=secrets.token_urlsafe(24),
             wallet_key=wallet_key(home),
             webhook_url=webhook_url,
+            postgres=self.postgres,
         )
         process = ManagedProcess(f"agent {name}", launch.argv, home / "agent.log", env=launch.env(self.env))
         client = AdminClient(

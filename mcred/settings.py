@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -18,3 +19,7 @@ class StackSettings(BaseSettings):
     anvil_bin: Path | None = None
     """Defaults to the binary the pinned npm package installed under node_modules/."""
     ready_timeout: float = 60.0
+    database: Literal["sqlite", "postgres"] = "sqlite"
+    """Where wallets and controller data live: SQLite files under ``data_dir`` (the embedded default), or
+    PostgreSQL at ``postgres_url`` (the production shape; one database per wallet and per controller)."""
+    postgres_url: str = "postgresql://postgres@127.0.0.1:5432"

@@ -7,6 +7,7 @@ stopped in reverse; a state file lets ``mcred status`` and ``mcred down`` find a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import secrets
@@ -17,9 +18,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 
-from agent.config import AgentRole
+from agent.config import AgentRole, PostgresWallets
 from agent.keyfiles import secret_file
 from agent.process import ManagedProcess, PortBook, ProcessError, pid_alive, rss_bytes
 from agent.supervisor import AgentSupervisor
@@ -60,7 +62,14 @@ class Stack:
     def __init__(self, settings: StackSettings):
         self.settings = settings
         self.data_dir = settings.data_dir.resolve()
-        self.agents = AgentSupervisor(self.data_dir / "agents", ready_timeout=settings.ready_timeout)
+        self.postgres = (
+            PostgresWallets(settings.postgres_url, database_prefix(self.data_dir))
+            if settings.database == "postgres"
+            else None
+        )
+        self.agents = AgentSupervisor(
+            self.data_dir / "agents", ready_timeout=settings.ready_timeout, postgres=self.postgres
+        )
         self.components: dict[str, ComponentInfo] = {}
         self.ports = PortBook(self.data_dir / "ports.json")
         self.contracts: dict[str, str] = {}
@@ -197,7 +206,7 @@ class Stack:
         settings = {
             "AGENT_ADMIN_URL": agent.admin_url,
             "AGENT_ADMIN_API_KEY": agent.admin_api_key,
-            "DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / name / f'{name}.db'}",
+            "DATABASE_URL": await self._database_url(name),
             "PUBLIC_URL": url,
         }
         settings["ADMIN_API_KEY"] = self.operator_key_of(name)
@@ -220,6 +229,14 @@ class Stack:
 
         log = self.data_dir / name / "controller.log"
         await self._start_process(name, "controller", url, argv, log, ready, env)
+
+    async def _database_url(self, controller: str) -> str:
+        """A SQLite file under the data directory, or the controller's own PostgreSQL database."""
+        if self.postgres is None:
+            return f"sqlite+aiosqlite:///{self.data_dir / controller / f'{controller}.db'}"
+        name = f"{self.postgres.prefix}_{controller}"
+        await ensure_database(self.settings.postgres_url, name)
+        return self.settings.postgres_url.replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
 
     async def _start_process(
         self,
@@ -245,6 +262,37 @@ class Stack:
             "components": {n: asdict(c) for n, c in self.components.items()},
         }
         self.state_path.write_text(json.dumps(state, indent=2))
+
+
+def database_prefix(data_dir: Path) -> str:
+    """Databases of one stack share a prefix derived from its data directory: two stacks never collide."""
+    return "mcred_" + hashlib.sha256(str(data_dir).encode()).hexdigest()[:10]
+
+
+async def ensure_database(server_url: str, name: str) -> None:
+    connection = await asyncpg.connect(f"{server_url}/postgres")
+    try:
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def drop_databases(server_url: str, prefix: str) -> list[str]:
+    """Every database of a stack (its controllers' and its wallets'): for tests and ``mcred`` clean-up."""
+    connection = await asyncpg.connect(f"{server_url}/postgres")
+    try:
+        names = [
+            r["datname"]
+            for r in await connection.fetch(
+                "SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "_%"
+            )
+        ]
+        for name in names:
+            await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+    return names
 
 
 def read_state(data_dir: Path) -> dict | None:
