@@ -86,6 +86,8 @@ class AgentLaunch:
     log_level: str = "info"
     sqlite_max_connections: int = 16
     """The wallet's connection pool (agent/plugin/sqlite_pool.py: the default of 4 starves under bursts)."""
+    admin_host: str = "127.0.0.1"
+    """Loopback on one machine; a container binds its network (the admin API is never published)."""
     postgres: PostgresWallets | None = None
     """Keep the wallet in PostgreSQL (the production shape); None: a SQLite file under ``home``."""
 
@@ -105,7 +107,7 @@ class AgentLaunch:
             "--inbound-transport", "http", self.host, str(self.inbound_port),
             "--outbound-transport", "http",
             "--endpoint", self.didcomm_endpoint,
-            "--admin", "127.0.0.1", str(self.admin_port),
+            "--admin", self.admin_host, str(self.admin_port),
             # "=": a secret may begin with "-", which argparse would take for an option.
             f"--admin-api-key={self.admin_api_key}",
             "--wallet-type", "askar",

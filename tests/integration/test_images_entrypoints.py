@@ -1,0 +1,78 @@
+"""Each image's entrypoint command, run outside Docker as the image would run it: the agent from
+``MCRED_AGENT_*`` (wallet in PostgreSQL, as in compose) and a controller by uvicorn's factory."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agent.client import AdminClient
+from agent.process import ManagedProcess, free_port
+from mcred.stack import drop_databases
+from tests.integration.test_postgres import SERVER, reachable
+
+PREFIX = "mcred_entrypoint"
+
+
+@pytest.fixture
+async def postgres() -> str:
+    if (why := await reachable()) is not None:
+        if os.environ.get("MCRED_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here and unreachable: {why}")
+        pytest.skip(f"no PostgreSQL ({why})")
+    yield SERVER
+    await drop_databases(SERVER, PREFIX)
+
+
+async def test_agent_and_controller_entrypoints(postgres: str, tmp_path: Path) -> None:
+    admin, inbound, controller = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "MCRED_AGENT_ROLE": "verifier",
+        "MCRED_AGENT_HOME": str(tmp_path / "agent"),
+        "MCRED_AGENT_ADMIN_HOST": "127.0.0.1",
+        "MCRED_AGENT_ADMIN_PORT": str(admin),
+        "MCRED_AGENT_INBOUND_PORT": str(inbound),
+        "MCRED_AGENT_ENDPOINT": f"http://127.0.0.1:{inbound}",
+        "MCRED_AGENT_ADMIN_API_KEY": "entrypoint-admin-key",
+        "MCRED_AGENT_WALLET_KEY": "3LgQ2jD6f4o9G1uJmL4pZzRk2x7tWv8Yc5Nq1bHs9aEd",
+        "MCRED_AGENT_POSTGRES_URL": postgres,
+        "MCRED_AGENT_POSTGRES_PREFIX": PREFIX,
+    }
+    agent = ManagedProcess("agent", [sys.executable, "-m", "agent.launch"], tmp_path / "agent.log", env=env)
+    client = AdminClient(f"http://127.0.0.1:{admin}", "entrypoint-admin-key", liveness=agent.death)
+    await agent.start()
+    try:
+        await agent.wait_ready(client.is_ready, 90)
+        controller_env = {
+            **os.environ,
+            "MCRED_VERIFIER_AGENT_ADMIN_URL": f"http://127.0.0.1:{admin}",
+            "MCRED_VERIFIER_AGENT_ADMIN_API_KEY": "entrypoint-admin-key",
+            "MCRED_VERIFIER_ADMIN_API_KEY": "entrypoint-operator",
+            "MCRED_VERIFIER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'verifier.db'}",
+        }
+        argv = [
+            sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
+            "verifier_controller.main:create_app", "--port", str(controller),
+        ]  # fmt: skip
+        web = ManagedProcess("verifier", argv, tmp_path / "verifier.log", env=controller_env)
+        await web.start()
+        try:
+            async with httpx.AsyncClient() as http:
+
+                async def healthy() -> bool:
+                    try:
+                        return (await http.get(f"http://127.0.0.1:{controller}/health")).status_code == 200
+                    except httpx.HTTPError:
+                        return False
+
+                await web.wait_ready(healthy, 60)
+        finally:
+            await web.stop()
+    finally:
+        await client.aclose()
+        await agent.stop()
