@@ -54,12 +54,16 @@ class AgentSupervisor:
         env: dict[str, str] | None = None,
         client_timeout: float = 30.0,
         postgres: PostgresWallets | None = None,
+        public_host: str | None = None,
     ):
         self.data_dir = data_dir
         self.ready_timeout = ready_timeout
         self.env = dict(os.environ if env is None else env)
         self.client_timeout = client_timeout
         self.postgres = postgres
+        self.public_host = public_host
+        """Wallets on other devices (a phone on the same network) reach the agents' DIDComm listeners at
+        this address; None keeps them on loopback."""
         self.agents: dict[str, RunningAgent] = {}
 
     async def start(
@@ -102,6 +106,11 @@ class AgentSupervisor:
             wallet_key=wallet_key(home),
             webhook_url=webhook_url,
             postgres=self.postgres,
+            **(
+                {"host": "0.0.0.0", "endpoint": f"http://{self.public_host}:{ports.port('didcomm')}"}  # noqa: S104
+                if self.public_host
+                else {}
+            ),
         )
         process = ManagedProcess(f"agent {name}", launch.argv, home / "agent.log", env=launch.env(self.env))
         client = AdminClient(

@@ -12,6 +12,9 @@ class StackSettings(BaseSettings):
     data_dir: Path = Path("data")
     """Wallets, chain state, logs and the running stack's state file."""
     host: str = "127.0.0.1"
+    public_host: str | None = None
+    """This machine's address on the local network (e.g. 192.168.1.20): a phone's wallet on the same network
+    then reaches the agents and the offer pages; they listen on every interface. None: loopback only."""
     chain_port: int = 8545
     chain_id: int = 31337
     issuer_port: int = 8001

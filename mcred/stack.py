@@ -68,7 +68,10 @@ class Stack:
             else None
         )
         self.agents = AgentSupervisor(
-            self.data_dir / "agents", ready_timeout=settings.ready_timeout, postgres=self.postgres
+            self.data_dir / "agents",
+            ready_timeout=settings.ready_timeout,
+            postgres=self.postgres,
+            public_host=settings.public_host,
         )
         self.components: dict[str, ComponentInfo] = {}
         self.ports = PortBook(self.data_dir / "ports.json")
@@ -203,11 +206,12 @@ class Stack:
         s = self.settings
         agent = self.agents.agents[name].launch
         url = f"http://{s.host}:{port}"
+        listen = "0.0.0.0" if s.public_host else s.host  # noqa: S104 - a phone on the network opens the pages
         settings = {
             "AGENT_ADMIN_URL": agent.admin_url,
             "AGENT_ADMIN_API_KEY": agent.admin_api_key,
             "DATABASE_URL": await self._database_url(name),
-            "PUBLIC_URL": url,
+            "PUBLIC_URL": f"http://{s.public_host}:{port}" if s.public_host else url,
         }
         settings["ADMIN_API_KEY"] = self.operator_key_of(name)
         settings["CHAIN_RPC_URL"] = self.components["chain"].url
@@ -218,7 +222,7 @@ class Stack:
         env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",
-            "--host", s.host, "--port", str(port),
+            "--host", listen, "--port", str(port),
         ]  # fmt: skip
 
         async def ready() -> bool:
