@@ -3,12 +3,15 @@ URL; each controller's schema is its own Alembic history (``migrations/`` beside
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm.exc import StaleDataError
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -51,3 +54,18 @@ async def migrate(engine: AsyncEngine, migrations: Path) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def change_row(sessions: async_sessionmaker[AsyncSession], query: Select, apply: Callable[[Any], bool]):
+    """Load the row ``query`` selects and ``apply`` a change to it in one transaction; returns the row if it
+    changed, None if it is missing or ``apply`` declined. The row's version column (optimistic lock) makes
+    a concurrent writer's commit fail: the loser re-reads and decides again, so each change lands once."""
+    while True:
+        try:
+            async with sessions() as session, session.begin():
+                row = await session.scalar(query)
+                if row is None or not apply(row):
+                    return None
+                return row
+        except StaleDataError:
+            continue

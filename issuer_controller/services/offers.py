@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
 from common.clock import aware
+from common.db import change_row
 from common.microcredential import (
     Award,
     Institution as IssuerProfile,
@@ -225,20 +225,12 @@ async def _advance(ctx: IssuerContext, where, state: OfferState, detail: str, **
 
 
 async def _change(ctx: IssuerContext, where, apply: Callable[[Offer], bool]) -> str | None:
-    """Run ``apply`` on the offer matching ``where`` in one transaction; returns its id if it changed.
-
-    Concurrent writers (a webhook and the reconciler) are serialised by the offer's version column: the
-    loser re-reads and re-decides, so history gets each state once.
-    """
-    while True:
-        try:
-            async with ctx.sessions() as session, session.begin():
-                offer = await session.scalar(select(Offer).where(where).options(selectinload(Offer.events)))
-                if offer is None or not apply(offer):
-                    return None
-                return offer.id
-        except StaleDataError:
-            continue
+    """Run ``apply`` on the offer matching ``where`` in one transaction; returns its id if it changed
+    (a webhook and the reconciler changing it at once are serialised by its version: history gets each
+    state once)."""
+    query = select(Offer).where(where).options(selectinload(Offer.events))
+    offer = await change_row(ctx.sessions, query, apply)
+    return offer.id if offer is not None else None
 
 
 # --- connected → offered --------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from common.clock import aware
+from common.db import change_row
 from common.microcredential import Award, PartEvidence, matches_email, part_digest
 from common.problems import NotFound
 from common.verification import Criteria, verify_document
@@ -124,16 +124,7 @@ async def public_claim(ctx: IssuerContext, claim_id: str) -> Claim:
 
 
 async def _update_claim(ctx: IssuerContext, where, change) -> Claim | None:
-    """``change(claim)`` in one transaction (False: leave it); concurrent writers re-read (version)."""
-    while True:
-        try:
-            async with ctx.sessions() as session, session.begin():
-                claim = await session.scalar(select(Claim).where(where))
-                if claim is None or not change(claim):
-                    return None
-                return claim
-        except StaleDataError:
-            continue
+    return await change_row(ctx.sessions, select(Claim).where(where), change)
 
 
 async def on_webhook(ctx: IssuerContext, topic: str, payload: dict[str, Any]) -> None:

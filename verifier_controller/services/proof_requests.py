@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError
 from common.clock import aware
+from common.db import change_row
 from common.problems import NotFound
 from common.verification import Criteria, verify_document
 from common.verification.request import presentation_definition
@@ -100,19 +100,8 @@ async def public_request(ctx: VerifierContext, request_id: str) -> ProofRequest:
 
 # --- state changes -------------------------------------------------------------------------------------
 async def _change(ctx: VerifierContext, where, apply: Callable[[ProofRequest], bool]) -> ProofRequest | None:
-    """Apply in one transaction; concurrent writers are serialised by the version column (the loser
-    re-reads)."""
-    while True:
-        try:
-            async with ctx.sessions() as session, session.begin():
-                request = await session.scalar(
-                    select(ProofRequest).where(where).options(selectinload(ProofRequest.events))
-                )
-                if request is None or not apply(request):
-                    return None
-                return request
-        except StaleDataError:
-            continue
+    query = select(ProofRequest).where(where).options(selectinload(ProofRequest.events))
+    return await change_row(ctx.sessions, query, apply)
 
 
 async def _advance(
