@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: bootstrap demo test test-unit test-integration lint lock contracts
+.PHONY: bootstrap demo test test-unit test-integration lint lock contracts bench
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -42,3 +42,7 @@ lock:
 # Recompile contracts/src/*.sol with the pinned solcjs into contracts/artifacts (committed).
 contracts: bootstrap
 	node contracts/compile.mjs
+
+# Every benchmark beside its baseline: a table, and the figures in data/bench/results.json (docs/performance.md).
+bench: bootstrap
+	$(PY) -m bench

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from agent.process import rss_bytes
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
 from mcred.samples import template_body
 from mcred.scenario import enrol, eventually, scan
@@ -129,6 +130,12 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
     }
 
 
+def memory(stack: Stack) -> dict[str, float]:
+    """RSS of each process of the stack (its whole process group's leader), MB; and the sum."""
+    rss = {name: round(rss_bytes(c.pid) / 2**20, 1) for name, c in stack.components.items()}
+    return {**rss, "total": round(sum(rss.values()), 1)}
+
+
 async def main(single: int, bulk: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="mcred-bench-") as tmp:
         stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
@@ -138,9 +145,11 @@ async def main(single: int, bulk: int) -> dict:
                 enrolled = await enrol(http, stack.operator_key, "Bench")
                 http.headers.update(enrolled.auth)
                 template = enrolled.template["id"]
+                at_rest = memory(stack)
                 raw = await raw_agent(stack, single)
                 one = await controller_single(stack, http, template, single)
                 many = await controller_bulk(stack, http, template, bulk)
+                after_bulk = memory(stack)
         finally:
             await stack.down()
     return {
@@ -151,6 +160,8 @@ async def main(single: int, bulk: int) -> dict:
         "controller_bulk": {k: round(v, 2) if isinstance(v, float) else v for k, v in many.items()},
         "n_single": single,
         "n_bulk": bulk,
+        "rss_mb_at_rest": at_rest,
+        "rss_mb_after_bulk": after_bulk,
     }
 
 
