@@ -158,6 +158,15 @@ async def validity(s: Subject) -> Outcome:
     return passed(f"valid from {start_raw}" + (f" until {end_raw}" if end_raw else ", no end"))
 
 
+async def _list(s: Subject, url: str):
+    """A status list as the chain says, read once per verification (the status checks and the consistency
+    check share it)."""
+    lists = s.memo.setdefault("lists", {})
+    if url not in lists:
+        lists[url] = await s.ports.status.read(url)
+    return lists[url]
+
+
 def _status_check(purpose: str, said: str):
     async def check(s: Subject) -> Outcome:
         entries = [e for e in s.status_entries if e.get("statusPurpose") == purpose]
@@ -170,7 +179,7 @@ def _status_check(purpose: str, said: str):
         entry = entries[0]
         try:
             index = int(entry["statusListIndex"])
-            view = await s.ports.status.read(entry["statusListCredential"])
+            view = await _list(s, entry["statusListCredential"])
         except (KeyError, ValueError, TypeError) as err:
             return failed("Unreadable status entry", f"{purpose} entry: {err!r}")
         except (ChainError, LookupError, OSError) as err:
@@ -201,7 +210,7 @@ async def list_consistency(s: Subject) -> Outcome:
     problems, unavailable = [], []
     for entry in s.status_entries:
         try:
-            view = await s.ports.status.read(entry["statusListCredential"])
+            view = await _list(s, entry["statusListCredential"])
         except Exception as err:  # noqa: BLE001 - the status checks report why; here it is only not compared
             unavailable.append(f"{entry.get('statusListCredential')}: {err}")
             continue
