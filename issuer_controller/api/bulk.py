@@ -34,24 +34,19 @@ async def create(
     with every problem listed. Uploading the same file again returns the first job."""
     data = await read_capped(request, ctx.settings.max_upload_bytes)
     job, created = await bulk.start_bulk(ctx, institution, template_id, data, filename)
-    _, offers = await bulk.get_job(ctx, institution, job.id)
-    body = BulkJobOut(
-        id=job.id, template_id=job.template_id, filename=job.filename, **bulk.progress(job, offers)
-    )
+    _, counts = await bulk.job_progress(ctx, institution, job.id)
+    body = BulkJobOut(id=job.id, template_id=job.template_id, filename=job.filename, **counts)
     return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
 
 
 @router.get("/{job_id}", response_model=BulkJobOut, operation_id="bulk-get")
 async def read(job_id: str, institution: CurrentInstitution, ctx: IssuerDep):
     """Progress: offers made, and how many are in each state; ``finished`` once every row is final."""
-    job, offers = await bulk.get_job(ctx, institution, job_id)
-    return BulkJobOut(
-        id=job.id, template_id=job.template_id, filename=job.filename, **bulk.progress(job, offers)
-    )
+    job, counts = await bulk.job_progress(ctx, institution, job_id)
+    return BulkJobOut(id=job.id, template_id=job.template_id, filename=job.filename, **counts)
 
 
 @router.get("/{job_id}/offers", response_model=list[OfferOut], operation_id="bulk-offers")
 async def offers_(job_id: str, institution: CurrentInstitution, ctx: IssuerDep):
     """One offer per row (``bulk_row`` = the CSV line): the invitations to send to the learners."""
-    _, offers = await bulk.get_job(ctx, institution, job_id)
-    return [offer_out(o, ctx.settings.public_url) for o in offers]
+    return [offer_out(o, ctx.settings.public_url) for o in await bulk.job_offers(ctx, institution, job_id)]

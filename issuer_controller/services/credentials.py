@@ -10,6 +10,7 @@ from common.baking import badge_png, bake_png
 from ..context import IssuerContext
 from ..errors import NotFound, NotReady
 from ..models import Institution, Offer, OfferState, StatusChange
+from .offers import WITHOUT_CREDENTIALS
 
 WITH_HISTORY = (
     selectinload(Offer.events),
@@ -23,7 +24,8 @@ async def list_credentials(
     query = select(Offer).where(Offer.institution_id == institution.id, Offer.state == OfferState.ISSUED)
     if template_id:
         query = query.where(Offer.template_id == template_id)
-    query = query.options(*WITH_HISTORY).order_by(Offer.issued_at).limit(limit).offset(offset)
+    query = query.options(*WITHOUT_CREDENTIALS, *WITH_HISTORY)
+    query = query.order_by(Offer.issued_at).limit(limit).offset(offset)
     async with ctx.sessions() as session:
         return list(await session.scalars(query))
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
@@ -59,6 +59,8 @@ from .templates import active, get_template
 log = logging.getLogger(__name__)
 
 ACTIVE_CONNECTION_STATES = ("active", "completed")
+WITHOUT_CREDENTIALS = (defer(Offer.wallet_credential), defer(Offer.standard_credential))
+"""For listings: an offer's signed credentials are kilobytes each and no listing shows them."""
 RECONCILE_BATCH = 500
 """Stuck exchanges one reconcile pass asks the agent about, longest-untouched first."""
 
@@ -139,7 +141,8 @@ async def list_offers(
     query = select(Offer).where(Offer.institution_id == institution.id)
     if state is not None:
         query = query.where(Offer.state == state)
-    query = query.options(selectinload(Offer.events)).order_by(Offer.created_at).limit(limit).offset(offset)
+    query = query.options(*WITHOUT_CREDENTIALS, selectinload(Offer.events))
+    query = query.order_by(Offer.created_at).limit(limit).offset(offset)
     async with ctx.sessions() as session:
         return list(await session.scalars(query))
 
