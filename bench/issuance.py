@@ -1,13 +1,14 @@
 """Issuance throughput, end to end, beside the raw agent in the same run.
 
-    .venv/bin/python -m bench.issuance [--single N] [--bulk M]
+    .venv/bin/python -m bench.issuance [--single N] [--bulk M] [--wallets W]
 
 Starts its own stack in a temporary directory. Figures:
 - raw agent: the issuer agent offers an OB3 wallet-profile credential to the learner agent over one
   DIDComm connection, N times in a row, through the admin API (no controller): credentials/s;
 - controller, single: N offers in a row through POST /v1/offers, each scanned by the learner stand-in
   (its own connection, holder binding, both profiles signed): credentials/s;
-- controller, bulk: M learners from one CSV, scanned 8 at a time: credentials/s, lost, duplicates.
+- controller, bulk: M learners from one CSV, held by W wallet-agent processes (round robin), 8 scanning at a
+  time: credentials/s, lost, duplicates.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from agent.config import AgentRole
 from agent.process import rss_bytes
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
 from mcred.samples import template_body
@@ -87,8 +89,10 @@ async def controller_single(stack: Stack, http: httpx.AsyncClient, template: str
     return n / (time.monotonic() - started)
 
 
-async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, m: int) -> dict:
-    learner = stack.agents.agents["learner"].client
+async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, m: int, wallets: int) -> dict:
+    holders = [stack.agents.agents["learner"].client]
+    for k in range(1, wallets):
+        holders.append((await stack.agents.start(AgentRole.LEARNER, name=f"learner-{k}")).client)
     csv = "email\n" + "".join(f"bench{n}-{uuid.uuid4().hex[:6]}@example.pl\n" for n in range(m))
     started = time.monotonic()
     job = (
@@ -105,11 +109,11 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
     rows = await wait_for(all_made)
     slots = asyncio.Semaphore(8)
 
-    async def scan_one(row):
+    async def scan_one(n: int, row) -> None:
         async with slots:
-            await learner.receive_invitation(scan(row["invitation_url"]))
+            await holders[n % len(holders)].receive_invitation(scan(row["invitation_url"]))
 
-    await asyncio.gather(*(scan_one(r) for r in rows))
+    await asyncio.gather(*(scan_one(n, r) for n, r in enumerate(rows)))
 
     async def finished():
         progress = (await http.get(f"/v1/bulk-issuances/{job['id']}")).json()
@@ -118,7 +122,8 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
     progress = await wait_for(finished, timeout=900)
     elapsed = time.monotonic() - started
     rows = (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
-    held = Counter(c["cred_value"]["id"] for c in await learner.w3c_credentials())
+    stored = [await holder.w3c_credentials() for holder in holders]
+    held = Counter(c["cred_value"]["id"] for credentials in stored for c in credentials)
     issued = [r["credential_id"] for r in rows if r["state"] == "issued"]
     return {
         "per_second": len(issued) / elapsed,
@@ -127,6 +132,7 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
         "duplicates": sum(held[i] - 1 for i in issued if held[i] > 1),
         "by_state": progress["by_state"],
         "seconds": elapsed,
+        "wallets": wallets,
     }
 
 
@@ -136,7 +142,7 @@ def memory(stack: Stack) -> dict[str, float]:
     return {**rss, "total": round(sum(rss.values()), 1)}
 
 
-async def main(single: int, bulk: int) -> dict:
+async def main(single: int, bulk: int, wallets: int = 1) -> dict:
     with tempfile.TemporaryDirectory(prefix="mcred-bench-") as tmp:
         stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
         await stack.up()
@@ -148,7 +154,7 @@ async def main(single: int, bulk: int) -> dict:
                 at_rest = memory(stack)
                 raw = await raw_agent(stack, single)
                 one = await controller_single(stack, http, template, single)
-                many = await controller_bulk(stack, http, template, bulk)
+                many = await controller_bulk(stack, http, template, bulk, wallets)
                 after_bulk = memory(stack)
         finally:
             await stack.down()
@@ -171,8 +177,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--single", type=int, default=20)
     parser.add_argument("--bulk", type=int, default=100)
+    parser.add_argument("--wallets", type=int, default=1, help="wallet-agent processes holding the learners")
     args = parser.parse_args()
-    figures = asyncio.run(main(args.single, args.bulk))
+    figures = asyncio.run(main(args.single, args.bulk, args.wallets))
     print(
         f"raw agent, sequential DIDComm issuance : {figures['raw_agent_sequential_per_s']:6.2f} credentials/s"
     )
@@ -182,7 +189,7 @@ if __name__ == "__main__":
     )
     bulk = figures["controller_bulk"]
     print(
-        f"controller, bulk {args.bulk} learners           : {bulk['per_second']:6.2f} credentials/s"
+        f"controller, bulk {args.bulk} learners, {args.wallets} wallets: {bulk['per_second']:.2f}/s"
         f"  lost {bulk['lost']}  duplicates {bulk['duplicates']}"
     )
     print(json.dumps(figures))

@@ -1,5 +1,5 @@
 """Verification throughput and latency: the full pipeline (POST /v1/verifications) beside the agent's own
-signature-only ``/vc/credentials/verify``, same run, same credential.
+signature-only ``/vc/credentials/verify`` (and ``/vc/presentations/verify`` for a presentation), same run.
 
     .venv/bin/python -m bench.verification [--n N] [--concurrency C]
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 from common.microcredential import agent_document
-from mcred.scenario import accredited_holding
+from mcred.scenario import accredited_holding, ask_and_answer, register_employer
 from mcred.settings import StackSettings
 from mcred.stack import Stack
 
@@ -80,6 +80,29 @@ async def main(n: int, concurrency: int) -> dict:
                 await signature_only()  # the agent's own first-call costs out of the baseline too
                 baseline = await run(n, concurrency, signature_only)
                 pipeline = await run(n, concurrency, full)
+
+                # A presentation the wallet made for a proof request, verified as a file with its challenge.
+                employer = await register_employer(verifier, stack, "Bench Employer")
+                criteria = {"achievement_id": enrolled.template["achievement_id"]}
+                answered = await ask_and_answer(verifier, employer, stack, criteria)
+                presentation, challenge = answered["presentation"], answered["challenge"]
+                vp_body = json.dumps(presentation).encode()
+
+                async def full_presentation() -> None:
+                    response = await verifier.post(
+                        "/v1/verifications", content=vp_body, params={"challenge": challenge}
+                    )
+                    assert response.status_code == 201 and response.json()["verified"], response.text
+
+                async def presentation_signature_only() -> None:
+                    result = await agent.verify_presentation(
+                        agent_document(presentation), {"challenge": challenge}
+                    )
+                    assert result["verified"]
+
+                await presentation_signature_only()
+                vp_baseline = await run(n, concurrency, presentation_signature_only)
+                vp_pipeline = await run(n, concurrency, full_presentation)
         finally:
             await stack.down()
     return {
@@ -88,6 +111,11 @@ async def main(n: int, concurrency: int) -> dict:
         "full_pipeline_warm": pipeline,
         "full_pipeline_cold_ms": cold_ms,
         "ratio_per_s": round(pipeline["per_s"] / baseline["per_s"], 2),
+        "presentation": {
+            "agent_signature_only": vp_baseline,
+            "full_pipeline_warm": vp_pipeline,
+            "ratio_per_s": round(vp_pipeline["per_s"] / vp_baseline["per_s"], 2),
+        },
     }
 
 
@@ -97,9 +125,13 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=4)
     args = parser.parse_args()
     result = asyncio.run(main(args.n, args.concurrency))
-    for name in ("agent_signature_only", "full_pipeline_warm"):
-        r = result[name]
-        print(f"{name:<22} {r['per_s']:>7}/s  p50 {r['p50_ms']:>7} ms  p95 {r['p95_ms']:>7} ms  (n={r['n']})")
+    for name, r in [
+        ("file: agent_signature_only", result["agent_signature_only"]),
+        ("file: full_pipeline_warm", result["full_pipeline_warm"]),
+        ("presentation: agent only", result["presentation"]["agent_signature_only"]),
+        ("presentation: full pipeline", result["presentation"]["full_pipeline_warm"]),
+    ]:
+        print(f"{name:<30} {r['per_s']:>7}/s  p50 {r['p50_ms']:>7} ms  p95 {r['p95_ms']:>7} ms  (n={r['n']})")
     cold, ratio = result["full_pipeline_cold_ms"], result["ratio_per_s"]
     print(f"full pipeline, cold (first file): {cold} ms; throughput ratio full/agent {ratio}")
     print(json.dumps(result))

@@ -1,0 +1,107 @@
+"""Signing overhead: N standard-profile credentials through the issuer's signing path beside the same N signed
+by the agent's ``/vc/credentials/issue`` alone, same run, same agent, same institution DID.
+
+    .venv/bin/python -m bench.signing [--n N] [--concurrency C]
+
+The issuer's path is what it does per credential around the agent's signature: build the OB3 document from the
+template (EU elements, alignments, status entries, hashed e-mail), sign it, shape it (``ob3_document``) and
+check it against the OB3 JSON Schema. Starts its own agent in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from agent.config import AgentRole
+from agent.supervisor import AgentSupervisor
+from common.microcredential import (
+    Award,
+    Institution,
+    Profile,
+    StatusEntry,
+    Template,
+    build_credential,
+    hashed_email,
+    ob3_document,
+    ob3_schema_errors,
+)
+from mcred.samples import template_body
+
+OPTIONS = {"proofType": Profile.STANDARD.proof_type, "proofPurpose": "assertionMethod"}
+
+
+async def rate(n: int, concurrency: int, one) -> float:
+    slots = asyncio.Semaphore(concurrency)
+
+    async def bounded(k: int) -> None:
+        async with slots:
+            await one(k)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(bounded(k) for k in range(n)))
+    return n / (time.perf_counter() - started)
+
+
+async def main(n: int, concurrency: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="mcred-bench-") as tmp:
+        agents = AgentSupervisor(Path(tmp))
+        agent = (await agents.start(AgentRole.ISSUER)).client
+        try:
+            did = (await agent.create_did_key()).did
+            template = Template.model_validate(template_body())
+            institution = Institution(
+                did=did, name="Bench University", country_code="PL", url=None, identifiers={}
+            )
+            status = [
+                StatusEntry("revocation", "http://127.0.0.1/s/1", 7),
+                StatusEntry("suspension", "http://127.0.0.1/s/2", 9),
+            ]
+
+            def build(k: int) -> dict:
+                return build_credential(
+                    Profile.STANDARD, template=template, institution=institution,
+                    credential_id=f"urn:uuid:{uuid.uuid4()}", achievement_id="urn:uuid:bench",
+                    subject_did=did, issued_at=datetime.now(UTC), status=status, award=Award(grade="5.0"),
+                    identifier=hashed_email(f"learner{k}@example.pl", uuid.uuid4().hex[:16]),
+                )  # fmt: skip
+
+            prebuilt = build(0)
+
+            async def agent_only(_: int) -> None:
+                await agent.sign_credential(prebuilt, OPTIONS)
+
+            async def issuer_path(k: int) -> None:
+                signed = ob3_document(await agent.sign_credential(build(k), OPTIONS))
+                assert not ob3_schema_errors(signed)
+
+            await agent_only(0)  # first-call costs (context loading) out of both figures
+            raw = await rate(n, concurrency, agent_only)
+            ours = await rate(n, concurrency, issuer_path)
+        finally:
+            await agents.stop_all()
+    figures = {
+        "agent_per_s": round(raw, 1),
+        "issuer_path_per_s": round(ours, 1),
+        "ratio": round(ours / raw, 2),
+    }
+    return {"n": n, "concurrency": concurrency, **figures}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    result = asyncio.run(main(args.n, args.concurrency))
+    print(f"agent /vc/credentials/issue alone : {result['agent_per_s']}/s")
+    print(f"the issuer's signing path         : {result['issuer_path_per_s']}/s ({result['ratio']}x)")
+    print(json.dumps(result))
