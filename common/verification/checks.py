@@ -34,21 +34,31 @@ async def structure(s: Subject) -> Outcome:
 
 
 async def signature(s: Subject) -> Outcome:
-    """The credential's proof (and the presentation's, with the challenge asked for), through the agent."""
-    try:
-        result = await s.ports.agent.verify_credential(agent_document(s.credential))
-    except AgentError as err:
-        return failed("Signature not verifiable", str(err))
-    if not result.get("verified"):
-        unknown = await _unknown_contexts(s)
-        if unknown:
-            named = ", ".join(unknown)
-            return failed(
-                "Unknown context", f"contexts this verifier does not know (it works offline): {named}"
-            )
-        return failed("Invalid signature", _agent_errors(result) or "the credential's proof does not verify")
+    """The credential's proof (and the presentation's, with the challenge it answers), through the agent. A
+    presentation is verified once, credentials and all (the agent checks each credential it holds)."""
     if s.presentation is None:
+        try:
+            result = await s.ports.agent.verify_credential(agent_document(s.credential))
+        except AgentError as err:
+            return failed("Signature not verifiable", str(err))
+        if not result.get("verified"):
+            return await _not_signed(s, result)
         return passed("the issuer's signature verifies")
+    outcome = await _presentation_verified(s)
+    held = s.presentation.get("verifiableCredential") or []
+    held = held if isinstance(held, list) else [held]
+    position = next((n for n, c in enumerate(held) if c is s.credential), None)
+    results = outcome.get("credential_results") or []
+    mine = results[position] if position is not None and position < len(results) else outcome
+    if not mine.get("verified"):
+        return await _not_signed(s, mine)
+    if not (outcome.get("presentation_result") or outcome).get("verified"):
+        detail = _agent_errors(outcome.get("presentation_result") or outcome)
+        return failed("Invalid presentation", detail or "the presentation's proof does not verify")
+    return passed("the issuer's and the presenter's signatures verify")
+
+
+async def _presentation_verified(s: Subject) -> dict:
     if "presentation" not in s.memo:
         options = {"challenge": _proof(s.presentation).get("challenge") or s.challenge or ""}
         try:
@@ -57,12 +67,15 @@ async def signature(s: Subject) -> Outcome:
             )
         except AgentError as err:
             s.memo["presentation"] = {"verified": False, "errors": [str(err)]}
-    outcome = s.memo["presentation"]
-    if not outcome.get("verified"):
-        return failed(
-            "Invalid presentation", _agent_errors(outcome) or "the presentation's proof does not verify"
-        )
-    return passed("the issuer's and the presenter's signatures verify")
+    return s.memo["presentation"]
+
+
+async def _not_signed(s: Subject, result: dict) -> Outcome:
+    unknown = await _unknown_contexts(s)
+    if unknown:
+        named = ", ".join(unknown)
+        return failed("Unknown context", f"contexts this verifier does not know (it works offline): {named}")
+    return failed("Invalid signature", _agent_errors(result) or "the credential's proof does not verify")
 
 
 async def _unknown_contexts(s: Subject) -> list[str]:
