@@ -37,7 +37,7 @@ async def _catch_up(ctx: IssuerContext) -> None:
     moved = await reconcile(ctx)
     if moved:
         log.info("reconciled: %s", moved)
-    await pathways.expire_claims(ctx)
+    await pathways.follow_claims(ctx)
     await pathways.watch_awarded(ctx)
 
 

@@ -418,14 +418,44 @@ async def affected(ctx: IssuerContext, pathway: Pathway) -> list[tuple[Claim, Of
         return list(rows.tuples())
 
 
-async def expire_claims(ctx: IssuerContext) -> None:
-    def expire(claim: Claim) -> bool:
-        if ClaimState(claim.state).final or aware(claim.expires_at) > now():
-            return False
-        claim.state = ClaimState.EXPIRED
-        return True
-
+async def follow_claims(ctx: IssuerContext) -> None:
+    """What webhooks or a restart left behind: a connection we did not hear of is taken up, an unused
+    invitation expires; a claim whose parts were not all asked for is resumed; a part answered without our
+    hearing is read from the agent; a part never answered by the claim's expiry counts as missing."""
+    cutoff = now() - timedelta(seconds=ctx.settings.exchange_timeout)
     async with ctx.sessions() as session:
-        stale = list(await session.scalars(select(Claim.id).where(Claim.state.in_([ClaimState.INVITED]))))
-    for claim_id in stale:
-        await _update_claim(ctx, Claim.id == claim_id, expire)
+        claims = list(
+            await session.scalars(
+                select(Claim).where(
+                    Claim.state.in_([ClaimState.INVITED, ClaimState.CHECKING]), Claim.updated_at < cutoff
+                )
+            )
+        )
+    for claim in claims:
+        expired = aware(claim.expires_at) < now()
+        if claim.state == ClaimState.INVITED:
+            live = [
+                c for c in await ctx.agent.connections(invitation_msg_id=claim.invitation_msg_id)
+                if c.get("state") in ACTIVE_CONNECTION_STATES
+            ]  # fmt: skip
+            if live:
+                await _connected(ctx, claim.invitation_msg_id, live[0]["connection_id"])
+            elif expired:
+                await _finish(ctx, claim.id, ClaimState.EXPIRED)
+            continue
+        if not ctx.tasks.named(f"claim {claim.id}"):
+            ctx.tasks.spawn(request_parts(ctx, claim.id), name=f"claim {claim.id}")
+        async with ctx.sessions() as session:
+            waiting = list(
+                await session.scalars(
+                    select(PartRequest).where(
+                        PartRequest.claim_id == claim.id, PartRequest.state == "requested"
+                    )
+                )
+            )
+        for part in waiting:
+            record = await ctx.agent.presentation_exchange(part.pres_ex_id)
+            if record.get("state") in ("done", "abandoned"):
+                await _part_answered(ctx, part.pres_ex_id, record.get("error_msg"))
+            elif expired:
+                await _part_missing(ctx, part.id, "the wallet did not answer before the claim expired")

@@ -1,5 +1,6 @@
-"""The verifier controller is down while the candidate's wallet connects: on restart its reconciler finds the
-connection no webhook announced, sends the request, and the report comes in as usual."""
+"""A controller is down while a wallet connects: on restart its reconciler finds the connection no webhook
+announced and carries on — the verifier sends its proof request and reports; the issuer asks for a claim's
+parts and awards the larger credential."""
 
 from __future__ import annotations
 
@@ -9,14 +10,28 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mcred.scenario import FINAL_REQUEST, accredited_holding, eventually, failures, register_employer, scan
+from mcred.scenario import (
+    FINAL_REQUEST,
+    accredited_holding,
+    eventually,
+    failures,
+    holds,
+    register_employer,
+    scan,
+    two_institutions,
+)
 from mcred.stack import Stack
 from tests.support import stacks
 
 
 @pytest.fixture(scope="module")
 async def own_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    faster = {"MCRED_VERIFIER_EXCHANGE_TIMEOUT": "2", "MCRED_VERIFIER_RECONCILE_INTERVAL": "1"}
+    faster = {
+        "MCRED_VERIFIER_EXCHANGE_TIMEOUT": "2",
+        "MCRED_VERIFIER_RECONCILE_INTERVAL": "1",
+        "MCRED_ISSUER_EXCHANGE_TIMEOUT": "2",
+        "MCRED_ISSUER_RECONCILE_INTERVAL": "1",
+    }
     async with stacks.own_stack(Path(tmp_path_factory.mktemp("recovery-stack")), **faster) as stack:
         yield stack
 
@@ -51,3 +66,33 @@ async def test_a_connection_missed_while_down_is_followed_up_after_restart(own_s
         )
     assert done["state"] == "verified", failures(done)
     assert [e["state"] for e in done["history"]] == ["invited", "connected", "requested", "verified"]
+
+
+async def test_a_claim_connected_while_the_issuer_was_down_is_taken_up(own_stack: Stack) -> None:
+    stack = own_stack
+    issuer_url = stack.components["issuer"].url
+    async with httpx.AsyncClient(base_url=issuer_url, timeout=30) as issuer:
+        two = await two_institutions(issuer, stack, "wznowienie")
+        for who in (two.a, two.b):
+            await holds(issuer, stack, who, "ala@example.pl")
+        path = f"/v1/pathways/{two.pathway['id']}/claims"
+        started = (await issuer.post(path, json={"email": "ala@example.pl"}, headers=two.a.auth)).json()
+
+        await stack.stop_part("issuer")
+        learner = stack.agents.agents["learner"].client
+        connection = await learner.receive_invitation(scan(started["invitation_url"]))
+
+        async def connected() -> bool:
+            return (await learner.connection(connection["connection_id"]))["state"] in ("active", "completed")
+
+        await eventually(connected, what="the wallet connected to the issuer's agent")
+        await stack.start_part("issuer")
+
+        async def decided() -> dict:
+            return (await issuer.get(f"{path}/{started['id']}", headers=two.a.auth)).json()
+
+        undecided = ("invited", "checking")
+        claim = await eventually(
+            decided, until=lambda c: c["state"] not in undecided, timeout=90, what="decided"
+        )
+    assert claim["state"] == "awarded", claim["outcome"]
