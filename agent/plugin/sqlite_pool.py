@@ -19,12 +19,18 @@ log = logging.getLogger(__name__)
 _build_sqlite_uri = AskarStoreConfig._build_sqlite_uri
 
 
+BUSY_TIMEOUT_MS = 30_000
+"""How long a write waits for SQLite's one write lock. Askar's default, 5 s, is exceeded under the heaviest
+load measured (1,000 learners over 4 wallets: "database is locked", the message dropped); waiting is slower
+but loses nothing."""
+
+
 def use_pool_size(max_connections: int) -> None:
     def build(self: AskarStoreConfig, in_memory: bool | None, create: bool) -> str:
         uri = _build_sqlite_uri(self, in_memory, create)
         if in_memory:
             return uri
         log.info("askar SQLite wallet %s: pool of up to %d connections", self.name, max_connections)
-        return f"{uri}?max_connections={max_connections}"
+        return f"{uri}?max_connections={max_connections}&busy_timeout={BUSY_TIMEOUT_MS}"
 
     AskarStoreConfig._build_sqlite_uri = build

@@ -81,7 +81,6 @@ def test_the_plugin_gives_the_sqlite_wallet_a_larger_pool(monkeypatch: pytest.Mo
     monkeypatch.setattr(AskarStoreConfig, "_build_sqlite_uri", AskarStoreConfig._build_sqlite_uri)
     monkeypatch.setenv("ACAPY_HOME", "/tmp/mcred-test-home")
     use_pool_size(16)
-    assert (
-        AskarStoreConfig({"name": "issuer"}).get_uri().endswith("/wallet/issuer/sqlite.db?max_connections=16")
-    )
+    uri = AskarStoreConfig({"name": "issuer"}).get_uri()
+    assert uri.endswith("/wallet/issuer/sqlite.db?max_connections=16&busy_timeout=30000")
     assert AskarStoreConfig({"name": "issuer"}).get_uri(in_memory=True) == "sqlite://:memory:"
