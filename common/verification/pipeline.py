@@ -13,9 +13,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..problems import PROBLEM_BASE
+
 log = logging.getLogger(__name__)
 
-PROBLEM_BASE = "https://w3id.org/mcred/problems/verification/"
+CHECK_PROBLEM_BASE = PROBLEM_BASE + "verification/"
 
 
 class Status(enum.StrEnum):
@@ -65,7 +67,7 @@ def result(check: Check, outcome: Outcome, seconds: float) -> dict[str, Any]:
     }
     if outcome.status is Status.FAILED:
         body["problem"] = {
-            "type": PROBLEM_BASE + check.id,
+            "type": CHECK_PROBLEM_BASE + check.id,
             "title": outcome.title or f"{check.id} failed",
             "detail": outcome.detail,
         }
