@@ -24,8 +24,12 @@ __all__ = [
     "ProcessDiedError",
     "ProcessNotReadyError",
     "free_port",
+    "listening_socket",
+    "retry_taken_port",
     "PortBook",
 ]
+
+PORT_ATTEMPTS = 3
 
 _PR_SET_PDEATHSIG = 1
 
@@ -62,6 +66,35 @@ def free_port(host: str = "127.0.0.1", preferred: int = 0) -> int:
                 continue
             return sock.getsockname()[1]
     raise OSError("no free port")
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket for a child to serve on (uvicorn ``--fd``): the port is held from the moment it
+    is chosen, so nobody takes it while the processes started before the child (agents) get ready."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(socket.SOMAXCONN)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+async def retry_taken_port[T](start: Callable[[], Awaitable[T]], attempts: int = PORT_ATTEMPTS) -> T:
+    """``start`` again when its child found a port taken: for children that bind ports themselves (ACA-Py,
+    anvil), a free port is picked, then bound, and someone may take it in between. ``start`` must pick
+    its ports anew (a ``PortBook`` does: the taken port is no longer free)."""
+    attempt = 1
+    while True:
+        try:
+            return await start()
+        except ProcessDiedError as err:
+            if attempt >= attempts or "address already in use" not in err.log_tail.lower():
+                raise
+            attempt += 1
 
 
 class PortBook:
@@ -129,12 +162,14 @@ class ManagedProcess:
         log_path: Path,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
+        pass_fds: Sequence[int] = (),
     ):
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
+        self.pass_fds = tuple(pass_fds)
         self._proc: asyncio.subprocess.Process | None = None
         self._stopping = False
 
@@ -162,6 +197,7 @@ class ManagedProcess:
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,
+                pass_fds=self.pass_fds,
                 preexec_fn=_die_with_parent,
             )
         self._stopping = False

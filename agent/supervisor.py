@@ -12,11 +12,9 @@ from aries_askar import Store
 from .client import AdminClient
 from .config import AgentLaunch, AgentRole, PostgresWallets
 from .keyfiles import secret_file
-from .process import ManagedProcess, PortBook, ProcessDiedError
+from .process import ManagedProcess, PortBook, retry_taken_port
 
 __all__ = ["AgentSupervisor", "RunningAgent"]
-
-_PORT_ATTEMPTS = 3
 
 
 @dataclass
@@ -78,18 +76,9 @@ class AgentSupervisor:
         name = name or role.value
         if name in self.agents:
             raise ValueError(f"agent {name!r} is already running")
-        attempt = 1
-        while True:
-            try:
-                agent = await self._start_once(role, name, label or name, webhook_url)
-            except ProcessDiedError as err:
-                # Free ports are picked, then bound by the agent: someone may take one in between.
-                if attempt >= _PORT_ATTEMPTS or "address already in use" not in err.log_tail.lower():
-                    raise
-                attempt += 1
-                continue
-            self.agents[name] = agent
-            return agent
+        agent = await retry_taken_port(lambda: self._start_once(role, name, label or name, webhook_url))
+        self.agents[name] = agent
+        return agent
 
     async def _start_once(
         self, role: AgentRole, name: str, label: str, webhook_url: str | None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from agent.process import ManagedProcess, free_port
+from agent.process import ManagedProcess, free_port, retry_taken_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,22 +62,26 @@ async def chain_id(http: httpx.AsyncClient, rpc_url: str) -> int | None:
 
 async def local_node(folder: Path, chain: int = 31337) -> tuple[ManagedProcess, str]:
     """A throwaway anvil on a free loopback port (tests, benchmarks); the caller stops the process."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    node = ManagedProcess(
-        "anvil",
-        anvil_argv(anvil_binary(), "127.0.0.1", port, chain, folder / "anvil-state.json"),
-        folder / "anvil.log",
-    )
-    await node.start()
-    async with httpx.AsyncClient(timeout=2) as http:
 
-        async def ready() -> bool:
-            return await chain_id(http, url) == chain
+    async def start() -> tuple[ManagedProcess, str]:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        node = ManagedProcess(
+            "anvil",
+            anvil_argv(anvil_binary(), "127.0.0.1", port, chain, folder / "anvil-state.json"),
+            folder / "anvil.log",
+        )
+        await node.start()
+        async with httpx.AsyncClient(timeout=2) as http:
 
-        try:
-            await node.wait_ready(ready, timeout=30)
-        except BaseException:
-            await node.stop()
-            raise
-    return node, url
+            async def ready() -> bool:
+                return await chain_id(http, url) == chain
+
+            try:
+                await node.wait_ready(ready, timeout=30)
+            except BaseException:
+                await node.stop()
+                raise
+        return node, url
+
+    return await retry_taken_port(start)

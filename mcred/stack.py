@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,15 @@ import httpx
 
 from agent.config import AgentRole, PostgresWallets
 from agent.keyfiles import secret_file
-from agent.process import ManagedProcess, PortBook, ProcessError, pid_alive, rss_bytes
+from agent.process import (
+    ManagedProcess,
+    PortBook,
+    ProcessError,
+    listening_socket,
+    pid_alive,
+    retry_taken_port,
+    rss_bytes,
+)
 from agent.supervisor import AgentSupervisor
 from revocation.chain import ChainClient
 from revocation.deploy import ensure_deployed
@@ -78,6 +87,8 @@ class Stack:
         self.contracts: dict[str, str] = {}
         """Registry addresses on the local chain (deployed on first start, kept with its state)."""
         self._processes: dict[str, ManagedProcess] = {}
+        self._sockets: dict[str, socket.socket] = {}
+        """Controllers' ports held until their processes take them over."""
         self._http: httpx.AsyncClient | None = None
 
     def operator_key_path(self, controller: str = "issuer") -> Path:
@@ -106,9 +117,9 @@ class Stack:
             )
         self._http = httpx.AsyncClient(timeout=5)
         s = self.settings
-        issuer_port = self.ports.port("issuer", s.issuer_port)
-        verifier_port = self.ports.port("verifier", s.verifier_port)
         try:
+            issuer_port = self._reserve_port("issuer")
+            verifier_port = self._reserve_port("verifier")
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._start_chain())
                 for role, webhook in (
@@ -118,8 +129,8 @@ class Stack:
                 ):
                     group.create_task(self._start_agent(role, webhook))
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._start_controller("issuer", issuer_port))
-                group.create_task(self._start_controller("verifier", verifier_port))
+                group.create_task(self._start_controller("issuer"))
+                group.create_task(self._start_controller("verifier"))
         except BaseExceptionGroup as group_error:
             await self.down()
             first = group_error.exceptions[0]
@@ -143,6 +154,9 @@ class Stack:
             for name in names:
                 self.components.pop(name)
                 self._processes.pop(name, None)
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()
         self.state_path.unlink(missing_ok=True)
         if self._http is not None:
             await self._http.aclose()
@@ -159,7 +173,8 @@ class Stack:
         if name == "chain":
             await self._start_chain()
         else:
-            await self._start_controller(name, self.ports.port(name, getattr(self.settings, f"{name}_port")))
+            self._reserve_port(name)
+            await self._start_controller(name)
         self._write_state()
 
     async def wait_for_death(self) -> ProcessError:
@@ -174,19 +189,37 @@ class Stack:
         return died or ProcessError("stack", "a component stopped", "")
 
     # --- components ---------------------------------------------------------------------------
+    def _reserve_port(self, controller: str) -> int:
+        """Hold the controller's port from now until its process serves on it: the agents started
+        meanwhile already carry its webhook URL, so the port cannot change if someone takes it."""
+        s = self.settings
+        port = self.ports.port(controller, getattr(s, f"{controller}_port"))
+        self._sockets[controller] = listening_socket(self._listen_host, port)
+        return port
+
+    @property
+    def _listen_host(self) -> str:
+        """All interfaces when a phone on the network opens the pages."""
+        return "0.0.0.0" if self.settings.public_host else self.settings.host  # noqa: S104
+
     async def _start_chain(self) -> None:
         s = self.settings
-        port = self.ports.port("chain", s.chain_port)
         chain_dir = self.data_dir / "chain"
         chain_dir.mkdir(parents=True, exist_ok=True)
         binary = s.anvil_bin or anvil_binary()
-        url = f"http://{s.host}:{port}"
-        argv = anvil_argv(binary, s.host, port, s.chain_id, chain_dir / "anvil-state.json")
 
-        async def ready() -> bool:
-            return await chain_id(self._http, url) == s.chain_id
+        async def start() -> str:
+            port = self.ports.port("chain", s.chain_port)
+            url = f"http://{s.host}:{port}"
+            argv = anvil_argv(binary, s.host, port, s.chain_id, chain_dir / "anvil-state.json")
 
-        await self._start_process("chain", "chain", url, argv, chain_dir / "anvil.log", ready)
+            async def ready() -> bool:
+                return await chain_id(self._http, url) == s.chain_id
+
+            await self._start_process("chain", "chain", url, argv, chain_dir / "anvil.log", ready)
+            return url
+
+        url = await retry_taken_port(start)
         client = ChainClient(url, ANVIL_DEPLOYER_KEY)
         try:
             self.contracts = await ensure_deployed(client, chain_dir / "deployments.json")
@@ -202,11 +235,13 @@ class Stack:
             str(agent.process.log_path), round(agent.startup_seconds, 2),
         )  # fmt: skip
 
-    async def _start_controller(self, name: str, port: int) -> None:
+    async def _start_controller(self, name: str) -> None:
+        """Serves on the socket ``_reserve_port`` holds, handed over to uvicorn (``--fd``)."""
         s = self.settings
         agent = self.agents.agents[name].launch
+        sock = self._sockets.pop(name)
+        port = sock.getsockname()[1]
         url = f"http://{s.host}:{port}"
-        listen = "0.0.0.0" if s.public_host else s.host  # noqa: S104 - a phone on the network opens the pages
         settings = {
             "AGENT_ADMIN_URL": agent.admin_url,
             "AGENT_ADMIN_API_KEY": agent.admin_api_key,
@@ -222,7 +257,7 @@ class Stack:
         env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",
-            "--host", listen, "--port", str(port),
+            "--fd", str(sock.fileno()),
         ]  # fmt: skip
 
         async def ready() -> bool:
@@ -232,7 +267,8 @@ class Stack:
                 return False
 
         log = self.data_dir / name / "controller.log"
-        await self._start_process(name, "controller", url, argv, log, ready, env)
+        with sock:
+            await self._start_process(name, "controller", url, argv, log, ready, env, (sock.fileno(),))
 
     async def _database_url(self, controller: str) -> str:
         """A SQLite file under the data directory, or the controller's own PostgreSQL database."""
@@ -251,8 +287,9 @@ class Stack:
         log: Path,
         ready: Callable[[], Awaitable[bool]],
         env: dict[str, str] | None = None,
+        pass_fds: tuple[int, ...] = (),
     ) -> None:
-        process = ManagedProcess(name, argv, log, env=env)
+        process = ManagedProcess(name, argv, log, env=env, pass_fds=pass_fds)
         await process.start()
         self._processes[name] = process
         self.components[name] = ComponentInfo(name, kind, url, process.pid, str(log), 0.0)

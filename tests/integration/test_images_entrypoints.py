@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agent.client import AdminClient
-from agent.process import ManagedProcess, free_port
+from agent.process import ManagedProcess, free_port, retry_taken_port
 from mcred.stack import drop_databases
 from tests.integration.test_postgres import SERVER, reachable
 
@@ -29,25 +29,36 @@ async def postgres() -> str:
 
 
 async def test_agent_and_controller_entrypoints(postgres: str, tmp_path: Path) -> None:
-    admin, inbound, controller = free_port(), free_port(), free_port()
-    env = {
-        **os.environ,
-        "MCRED_AGENT_ROLE": "verifier",
-        "MCRED_AGENT_HOME": str(tmp_path / "agent"),
-        "MCRED_AGENT_ADMIN_HOST": "127.0.0.1",
-        "MCRED_AGENT_ADMIN_PORT": str(admin),
-        "MCRED_AGENT_INBOUND_PORT": str(inbound),
-        "MCRED_AGENT_ENDPOINT": f"http://127.0.0.1:{inbound}",
-        "MCRED_AGENT_ADMIN_API_KEY": "entrypoint-admin-key",
-        "MCRED_AGENT_WALLET_KEY": "3LgQ2jD6f4o9G1uJmL4pZzRk2x7tWv8Yc5Nq1bHs9aEd",
-        "MCRED_AGENT_POSTGRES_URL": postgres,
-        "MCRED_AGENT_POSTGRES_PREFIX": PREFIX,
-    }
-    agent = ManagedProcess("agent", [sys.executable, "-m", "agent.launch"], tmp_path / "agent.log", env=env)
-    client = AdminClient(f"http://127.0.0.1:{admin}", "entrypoint-admin-key", liveness=agent.death)
-    await agent.start()
+    async def start_agent() -> tuple[ManagedProcess, AdminClient, int]:
+        admin, inbound = free_port(), free_port()
+        env = {
+            **os.environ,
+            "MCRED_AGENT_ROLE": "verifier",
+            "MCRED_AGENT_HOME": str(tmp_path / "agent"),
+            "MCRED_AGENT_ADMIN_HOST": "127.0.0.1",
+            "MCRED_AGENT_ADMIN_PORT": str(admin),
+            "MCRED_AGENT_INBOUND_PORT": str(inbound),
+            "MCRED_AGENT_ENDPOINT": f"http://127.0.0.1:{inbound}",
+            "MCRED_AGENT_ADMIN_API_KEY": "entrypoint-admin-key",
+            "MCRED_AGENT_WALLET_KEY": "3LgQ2jD6f4o9G1uJmL4pZzRk2x7tWv8Yc5Nq1bHs9aEd",
+            "MCRED_AGENT_POSTGRES_URL": postgres,
+            "MCRED_AGENT_POSTGRES_PREFIX": PREFIX,
+        }
+        agent = ManagedProcess(
+            "agent", [sys.executable, "-m", "agent.launch"], tmp_path / "agent.log", env=env
+        )
+        client = AdminClient(f"http://127.0.0.1:{admin}", "entrypoint-admin-key", liveness=agent.death)
+        await agent.start()
+        try:
+            await agent.wait_ready(client.is_ready, 90)
+        except BaseException:
+            await client.aclose()
+            await agent.stop()
+            raise
+        return agent, client, admin
+
+    agent, client, admin = await retry_taken_port(start_agent)
     try:
-        await agent.wait_ready(client.is_ready, 90)
         controller_env = {
             **os.environ,
             "MCRED_VERIFIER_AGENT_ADMIN_URL": f"http://127.0.0.1:{admin}",
@@ -55,24 +66,30 @@ async def test_agent_and_controller_entrypoints(postgres: str, tmp_path: Path) -
             "MCRED_VERIFIER_ADMIN_API_KEY": "entrypoint-operator",
             "MCRED_VERIFIER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'verifier.db'}",
         }
-        argv = [
-            sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
-            "verifier_controller.main:create_app", "--port", str(controller),
-        ]  # fmt: skip
-        web = ManagedProcess("verifier", argv, tmp_path / "verifier.log", env=controller_env)
-        await web.start()
-        try:
-            async with httpx.AsyncClient() as http:
 
-                async def healthy() -> bool:
-                    try:
-                        return (await http.get(f"http://127.0.0.1:{controller}/health")).status_code == 200
-                    except httpx.HTTPError:
-                        return False
+        async def start_controller() -> None:
+            controller = free_port()
+            argv = [
+                sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
+                "verifier_controller.main:create_app", "--port", str(controller),
+            ]  # fmt: skip
+            web = ManagedProcess("verifier", argv, tmp_path / "verifier.log", env=controller_env)
+            await web.start()
+            try:
+                async with httpx.AsyncClient() as http:
 
-                await web.wait_ready(healthy, 60)
-        finally:
-            await web.stop()
+                    async def healthy() -> bool:
+                        try:
+                            response = await http.get(f"http://127.0.0.1:{controller}/health")
+                        except httpx.HTTPError:
+                            return False
+                        return response.status_code == 200
+
+                    await web.wait_ready(healthy, 60)
+            finally:
+                await web.stop()
+
+        await retry_taken_port(start_controller)
     finally:
         await client.aclose()
         await agent.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import textwrap
 from pathlib import Path
@@ -13,7 +14,9 @@ from agent.process import (
     ProcessDiedError,
     ProcessNotReadyError,
     free_port,
+    listening_socket,
     pid_alive,
+    retry_taken_port,
     rss_bytes,
 )
 
@@ -124,8 +127,51 @@ async def test_log_keeps_earlier_runs_and_tail_reads_the_end(tmp_path: Path) -> 
 
 
 def test_free_port_is_bindable() -> None:
-    import socket
-
     port = free_port()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
+
+
+async def test_a_held_port_is_served_by_the_child_it_is_handed_to(tmp_path: Path) -> None:
+    sock = listening_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    with socket.socket() as rival, pytest.raises(OSError):
+        rival.bind(("127.0.0.1", port))
+    argv = script(
+        tmp_path,
+        f"""
+        import socket
+        server = socket.socket(fileno={sock.fileno()})
+        connection, _ = server.accept()
+        connection.sendall(b"served")
+        """,
+    )
+    child = ManagedProcess("server", argv, tmp_path / "log", pass_fds=(sock.fileno(),))
+    with sock:
+        await child.start()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        assert client.recv(16) == b"served"
+    assert await child.wait() == 0
+
+
+async def test_a_start_that_found_its_port_taken_is_retried_and_other_deaths_are_not() -> None:
+    calls: list[str] = []
+
+    def starter(log_tail: str, succeed_on: int):
+        async def start() -> int:
+            calls.append(log_tail)
+            if len(calls) < succeed_on:
+                raise ProcessDiedError("child", "exited with code 1", log_tail)
+            return len(calls)
+
+        return start
+
+    assert await retry_taken_port(starter("[Errno 98] Address already in use", 2)) == 2
+    calls.clear()
+    with pytest.raises(ProcessDiedError):
+        await retry_taken_port(starter("bad configuration", 2))
+    assert len(calls) == 1
+    calls.clear()
+    with pytest.raises(ProcessDiedError):
+        await retry_taken_port(starter("address already in use", 10), attempts=3)
+    assert len(calls) == 3
