@@ -83,12 +83,16 @@ class ContextBundle:
             raise ContextNotBundledError(url) from None
 
     def remote_document(self, url: str) -> dict:
-        """The document in PyLD's RemoteDocument shape (what a JSON-LD document loader returns)."""
+        """The document in PyLD's RemoteDocument shape (what a JSON-LD document loader returns).
+
+        Tagged ``static``: the bundle is pinned by digest, so PyLD may keep the processed context for the
+        life of the process; untagged, it loads and processes every context again for every document."""
         return {
             "contentType": "application/ld+json",
             "contextUrl": None,
             "documentUrl": url,
             "document": json.loads(self.raw(url)),
+            "tag": "static",
         }
 
 

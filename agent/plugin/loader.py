@@ -24,5 +24,5 @@ class OfflineDocumentLoader(DocumentLoader):
         if url in self.contexts.documents:
             return self.contexts.remote_document(url)
         if url in self.shipped_with_acapy:
-            return self.shipped_with_acapy[url]
+            return {**self.shipped_with_acapy[url], "tag": "static"}
         raise ContextNotBundledError(url)
