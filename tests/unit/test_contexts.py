@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+from pyld import jsonld
 
 from agent.contexts import (
     MCRED_CONTEXT_URL,
@@ -16,6 +17,7 @@ from agent.contexts import (
     load_bundle,
 )
 
+OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 PACKAGE = Path(str(resources.files("agent.contexts")))
 
@@ -59,6 +61,20 @@ def test_remote_document_is_what_pyld_expects() -> None:
     assert doc["documentUrl"] == MCRED_CONTEXT_URL
     assert doc["contentType"] == "application/ld+json"
     assert doc["document"]["@context"]["@protected"] is True
+
+
+def test_pyld_loads_a_bundled_context_once_per_process() -> None:
+    loads: list[str] = []
+
+    def loader(url: str, options: dict) -> dict:
+        loads.append(url)
+        return bundle().remote_document(url)
+
+    document = {"@context": [OB_CONTEXT, MCRED_CONTEXT_URL], "type": "Achievement", "name": "x"}
+    jsonld.expand(document, {"documentLoader": loader})
+    loads.clear()
+    jsonld.expand(document, {"documentLoader": loader})
+    assert loads == []
 
 
 def test_unknown_url_is_named() -> None:
