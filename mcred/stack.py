@@ -239,7 +239,7 @@ class Stack:
         """Serves on the socket ``_reserve_port`` holds, handed over to uvicorn (``--fd``)."""
         s = self.settings
         agent = self.agents.agents[name].launch
-        sock = self._sockets.pop(name)
+        sock = self._sockets[name]
         port = sock.getsockname()[1]
         url = f"http://{s.host}:{port}"
         settings = {
@@ -267,7 +267,7 @@ class Stack:
                 return False
 
         log = self.data_dir / name / "controller.log"
-        with sock:
+        with self._sockets.pop(name):
             await self._start_process(name, "controller", url, argv, log, ready, env, (sock.fileno(),))
 
     async def _database_url(self, controller: str) -> str:
