@@ -21,6 +21,7 @@ from . import gas, issuance, revocation, signing, verification
 
 SIZES = {
     "full": {
+        "sign": 100,
         "single": 20,
         "bulk": 1000,
         "wallets": 4,
