@@ -74,6 +74,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Accepted connections inherit it (Linux). uvicorn wraps an inherited descriptor as AF_UNIX, so
+        # asyncio never sets it on them: without it each response stalls ~40 ms (Nagle + delayed ACK).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host, port))
         sock.listen(socket.SOMAXCONN)
     except OSError:

@@ -132,7 +132,9 @@ def test_free_port_is_bindable() -> None:
         sock.bind(("127.0.0.1", port))
 
 
-async def test_a_held_port_is_served_by_the_child_it_is_handed_to(tmp_path: Path) -> None:
+async def test_a_held_port_is_served_by_the_child_it_is_handed_to_without_nagle_stalls(
+    tmp_path: Path,
+) -> None:
     sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     with socket.socket() as rival, pytest.raises(OSError):
@@ -143,14 +145,16 @@ async def test_a_held_port_is_served_by_the_child_it_is_handed_to(tmp_path: Path
         import socket
         server = socket.socket(fileno={sock.fileno()})
         connection, _ = server.accept()
-        connection.sendall(b"served")
+        nodelay = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        connection.sendall(b"served, nodelay %d" % nodelay)
         """,
     )
     child = ManagedProcess("server", argv, tmp_path / "log", pass_fds=(sock.fileno(),))
     with sock:
         await child.start()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
-        assert client.recv(16) == b"served"
+        # Without TCP_NODELAY, every response the child sends in two writes waits ~40 ms.
+        assert client.recv(32) == b"served, nodelay 1"
     assert await child.wait() == 0
 
 
