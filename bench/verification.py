@@ -5,7 +5,8 @@ signature-only ``/vc/credentials/verify`` (and ``/vc/presentations/verify`` for 
 
 Starts its own stack in a temporary directory; an accredited institution issues one credential to the learner
 stand-in; its standard profile (the file a person would be sent) is verified N times each way. Cold is the
-first full verification (its status lists and accreditation not yet read); warm is the rest.
+first full verification (its status lists and accreditation not yet read); warm is the rest, at the given
+concurrency and again one at a time (the latency a caller sees when nothing queues behind the agent).
 """
 
 from __future__ import annotations
@@ -80,6 +81,9 @@ async def main(n: int, concurrency: int) -> dict:
                 await signature_only()  # the agent's own first-call costs out of the baseline too
                 baseline = await run(n, concurrency, signature_only)
                 pipeline = await run(n, concurrency, full)
+                # One at a time: the latency a caller sees when nothing queues behind the agent.
+                baseline_alone = await run(n // 4, 1, signature_only)
+                pipeline_alone = await run(n // 4, 1, full)
 
                 # A presentation the wallet made for a proof request, verified as a file with its challenge.
                 employer = await register_employer(verifier, stack, "Bench Employer")
@@ -110,6 +114,7 @@ async def main(n: int, concurrency: int) -> dict:
         "agent_signature_only": baseline,
         "full_pipeline_warm": pipeline,
         "full_pipeline_cold_ms": cold_ms,
+        "one_at_a_time": {"agent_signature_only": baseline_alone, "full_pipeline_warm": pipeline_alone},
         "ratio_per_s": round(pipeline["per_s"] / baseline["per_s"], 2),
         "presentation": {
             "agent_signature_only": vp_baseline,
@@ -128,6 +133,8 @@ if __name__ == "__main__":
     for name, r in [
         ("file: agent_signature_only", result["agent_signature_only"]),
         ("file: full_pipeline_warm", result["full_pipeline_warm"]),
+        ("file, one at a time: agent", result["one_at_a_time"]["agent_signature_only"]),
+        ("file, one at a time: full", result["one_at_a_time"]["full_pipeline_warm"]),
         ("presentation: agent only", result["presentation"]["agent_signature_only"]),
         ("presentation: full pipeline", result["presentation"]["full_pipeline_warm"]),
     ]:
