@@ -24,6 +24,7 @@ __all__ = [
     "ProcessDiedError",
     "ProcessNotReadyError",
     "free_port",
+    "PORT_ATTEMPTS",
     "listening_socket",
     "retry_taken_port",
     "PortBook",

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from agent.contexts import bundle
-from agent.process import free_port
+from agent.process import PORT_ATTEMPTS, free_port
 from mcred.scenario import FINAL_REQUEST, accredit_institution, enrol, eventually, failures, register_employer
 from mcred.stack import Stack
 
@@ -54,18 +54,26 @@ async def credo(tmp_path: Path) -> AsyncIterator[CredoHolder]:
     contexts.write_text(json.dumps({url: json.loads(bundle().raw(url)) for url in bundle().urls}))
     env = {
         **os.environ,
-        "PORT": str(free_port()),
         "MCRED_CONTEXTS": str(contexts),
         "LIB_ARIES_ASKAR_PATH": str(CREDO / "lib"),
         "HOME": str(tmp_path),
     }
-    process = await asyncio.create_subprocess_exec(
-        "node", str(CREDO / "holder.cjs"), env=env, cwd=CREDO,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    holder = CredoHolder(process)
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        # The port is free when picked; if someone takes it before the holder listens, pick another.
+        process = await asyncio.create_subprocess_exec(
+            "node", str(CREDO / "holder.cjs"), env={**env, "PORT": str(free_port())}, cwd=CREDO,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        holder = CredoHolder(process)
+        try:
+            await holder.until("ready")
+            break
+        except AssertionError as err:
+            process.stdin.close()
+            await process.wait()
+            if attempt == PORT_ATTEMPTS or "EADDRINUSE" not in str(err):
+                raise
     try:
-        await holder.until("ready")
         yield holder
     finally:
         process.stdin.close()
