@@ -79,11 +79,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await ctx.tasks.drain()
-            await http.aclose()
-            if chain is not None:
-                await chain.aclose()
-            await engine.dispose()
+            await ctx.close()
 
     async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:
         await on_webhook(app.state.issuer, topic, payload)
