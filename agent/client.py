@@ -5,6 +5,8 @@ One long-lived ``httpx.AsyncClient`` per agent; every failure becomes a typed ``
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -169,6 +171,8 @@ class AdminClient:
     async def create_invitation(
         self,
         *,
+        label: str | None = None,
+        image_url: str | None = None,
         alias: str | None = None,
         goal_code: str | None = None,
         goal: str | None = None,
@@ -176,8 +180,14 @@ class AdminClient:
         attachments: list[Record] | None = None,
         multi_use: bool = False,
     ) -> Invitation:
-        """``goal`` (shown by wallets) needs a ``goal_code`` too (e.g. ``aries.vc.issue``)."""
+        """``label`` and ``image_url`` are what the wallet shows for us (its connection's name and picture);
+        ``goal`` (shown by wallets) needs a ``goal_code`` too (e.g. ``aries.vc.issue``).
+
+        ACA-Py 1.7 takes an invitation's ``imageUrl`` only from the agent's start-up settings, one for every
+        invitation; the invitation is an unsigned message that travels in the URL, so the image is added to
+        the message and the URL here (the agent matches the wallet's answer by the message id alone)."""
         body: Record = {
+            "my_label": label,
             "alias": alias,
             "goal_code": goal_code,
             "goal": goal,
@@ -192,11 +202,13 @@ class AdminClient:
             json=body,
             params={"auto_accept": True, "multi_use": multi_use},
         )
+        message, url = record["invitation"], record["invitation_url"]
+        if image_url:
+            message = {**message, "imageUrl": image_url}
+            oob = base64.urlsafe_b64encode(json.dumps(message).encode()).decode().rstrip("=")
+            url = url.split("?", 1)[0] + "?oob=" + oob
         return Invitation(
-            oob_id=record["oob_id"],
-            invitation_msg_id=record["invi_msg_id"],
-            url=record["invitation_url"],
-            message=record["invitation"],
+            oob_id=record["oob_id"], invitation_msg_id=record["invi_msg_id"], url=url, message=message
         )
 
     async def receive_invitation(self, invitation: Record, *, alias: str | None = None) -> Record:
@@ -319,8 +331,15 @@ class AdminClient:
     async def presentation_exchange(self, pres_ex_id: str) -> Record:
         return await self._request("GET", f"/present-proof-2.0/records/{pres_ex_id}")
 
-    # --- VC-API ---------------------------------------------------------------------------
+    # --- signing and verifying ----------------------------------------------------------------
+    async def sign_data_integrity(self, credential: Record) -> Record:
+        """A ``DataIntegrityProof`` (``eddsa-rdfc-2022``) by the credential's issuer, whose did:key is in the
+        agent's wallet (our plugin: ACA-Py 1.7 has no eddsa-rdfc-2022 suite)."""
+        result = await self._request("POST", "/mcred/credentials/sign", json={"credential": credential})
+        return result["verifiableCredential"]
+
     async def sign_credential(self, credential: Record, options: Record | None = None) -> Record:
+        """ACA-Py's own linked-data proofs (Ed25519Signature2018 / 2020), through its VC-API."""
         result = await self._request(
             "POST",
             "/vc/credentials/issue",

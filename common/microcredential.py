@@ -1,16 +1,16 @@
 """The microcredential: an Open Badges 3.0 ``OpenBadgeCredential`` carrying the EU's mandatory elements.
 
 Council Recommendation 2022/C 243/02, Annex I lists eleven mandatory elements and five optional ones; each
-is mapped to an OB3 field where OB3 has one and to a term of our extension context otherwise
-(``docs/credential-model.md`` has the table). Two delivery profiles share one credential id and one set of
-status entries:
+is mapped to an OB3 field where OB3 has one and to a term of our own otherwise, defined in a context
+embedded in every credential (``MCRED_TERMS``): nothing a verifier must fetch from us, ever
+(``docs/credential-model.md`` has the table and the reasons). Two delivery profiles share one credential id
+and one set of status entries:
 
-- *wallet* — VCDM 1.1 + OB 3.0.2, Ed25519Signature2018, no ``credentialStatus`` (Credo 0.5 rejects it);
-- *standard* — VCDM 2.0 + OB 3.0.3, Ed25519Signature2020, ``credentialSchema`` and one
-  ``credentialStatus`` (the OB3 JSON Schema allows exactly one: the revocation entry).
-
-Every status entry (revocation and suspension) is listed in ``statusEntries`` in both profiles, which is
-where our verifier reads them.
+- *wallet* — VCDM 1.1 + OB 3.0.2, Ed25519Signature2018, no ``credentialStatus`` (Credo rejects it): both
+  status entries in ``statusEntries``, where our verifier reads them;
+- *standard* — VCDM 2.0 + OB 3.0.3, ``DataIntegrityProof`` / ``eddsa-rdfc-2022``, ``credentialSchema`` and
+  both ``BitstringStatusListEntry`` entries in ``credentialStatus``, where every status-list verifier reads
+  them.
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ from typing import Annotated, Any, Literal
 import jsonschema
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl
 
-from agent.contexts import MCRED_CONTEXT_URL
-
 __all__ = [
     "CREDENTIALS_V1",
     "CREDENTIALS_V2",
     "EU_MANDATORY_ELEMENTS",
+    "MCRED_TERMS",
     "OB3_SCHEMA_URL",
     "Award",
     "Institution",
@@ -54,12 +53,41 @@ CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 STATUS_V1 = "https://www.w3.org/ns/credentials/status/v1"
 OB3_CONTEXT_WALLET = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"
 OB3_CONTEXT_STANDARD = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+OB3_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
+"""Defines ``1EdTechJsonSchemaValidator2019`` (the ``credentialSchema`` type); OB 3.0.3's context does not."""
 OB3_SCHEMA_URL = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
 EQF_URL = "https://europa.eu/europass/en/description-eight-eqf-levels"
 PRK_URL = "https://prk.men.gov.pl/"
 IQR_URL = "https://kwalifikacje.gov.pl/"
+
+MCRED_TERMS: dict[str, Any] = {
+    "@version": 1.1,
+    "@protected": True,
+    "mc": "https://w3id.org/mcred/vocab#",
+    "LearningOutcome": "mc:LearningOutcome",
+    "assessmentType": {"@id": "mc:assessmentType"},
+    "participationForm": {"@id": "mc:participationForm"},
+    "qualityAssurance": {"@id": "mc:qualityAssurance"},
+    "qualityAssuranceUrl": {"@id": "mc:qualityAssuranceUrl", "@type": "@id"},
+    "supervisionAndIdentityVerification": {"@id": "mc:supervisionAndIdentityVerification"},
+    "prerequisites": {"@id": "mc:prerequisites", "@container": "@set"},
+    "stackability": {"@id": "mc:stackability"},
+    "furtherInformation": {"@id": "mc:furtherInformation"},
+    "workloadHours": {"@id": "mc:workloadHours"},
+    "learningOutcomes": {"@id": "mc:learningOutcome", "@container": "@set"},
+    "statement": {"@id": "mc:statement", "@container": "@language"},
+    "nameLanguageMap": {"@id": "mc:nameLanguageMap", "@container": "@language"},
+    "descriptionLanguageMap": {"@id": "mc:descriptionLanguageMap", "@container": "@language"},
+    "statusEntries": {"@id": "mc:statusEntry", "@container": "@set"},
+    "partIssuer": {"@id": "mc:partIssuer", "@type": "@id"},
+    "partAchievement": {"@id": "mc:partAchievement", "@type": "@id"},
+    "partDigest": {"@id": "mc:partDigest"},
+}
+"""Our terms, as a context embedded in each credential (the last ``@context`` entry): a verifier needs no
+document from us, today or in twenty years. The IRIs are names, never fetched; a term, once issued, keeps
+its IRI forever (credentials signed with it stay verifiable because each carries its own copy)."""
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -87,7 +115,9 @@ class Profile(enum.StrEnum):
 
     @property
     def proof_type(self) -> str:
-        return "Ed25519Signature2018" if self is Profile.WALLET else "Ed25519Signature2020"
+        """The wallet copy's proof is what Credo 0.5 verifies; the standard copy's is Data Integrity
+        ``eddsa-rdfc-2022`` (what OB 3.0 conformance certifies), signed through our agent plugin."""
+        return "Ed25519Signature2018" if self is Profile.WALLET else "DataIntegrityProof"
 
 
 class ParticipationForm(enum.StrEnum):
@@ -180,6 +210,8 @@ class Institution(BaseModel):
     url: str | None = None
     identifiers: dict[str, str] = {}
     """Official identifiers by type, e.g. ``{"REGON": "000001", "IQR awarding body": "..."}``."""
+    image: str | None = None
+    """The institution's logo (an https URL), shown by wallets and verifiers."""
 
 
 class PartEvidence(BaseModel):
@@ -367,6 +399,8 @@ def _issuer(institution: Institution) -> dict[str, Any]:
     }
     if institution.url:
         issuer["url"] = institution.url
+    if institution.image:
+        issuer["image"] = {"id": institution.image, "type": "Image"}
     if institution.identifiers:
         issuer["otherIdentifier"] = [
             {"type": "IdentifierEntry", "identifier": value, "identifierType": f"ext:{_slug(kind)}"}
@@ -415,7 +449,6 @@ def build_credential(
         "issuer": _issuer(institution),
         "name": template.text(template.title),
         "credentialSubject": subject,
-        "statusEntries": [entry.as_json() for entry in status],
     }
     if award.parts:
         credential["evidence"] = [
@@ -430,17 +463,19 @@ def build_credential(
             }
             for part in award.parts
         ]
+    entries = [entry.as_json() for entry in status]
     if profile is Profile.WALLET:
-        context = [CREDENTIALS_V1, OB3_CONTEXT_WALLET, STATUS_V1, MCRED_CONTEXT_URL]
+        context = [CREDENTIALS_V1, OB3_CONTEXT_WALLET, STATUS_V1, MCRED_TERMS]
         credential["issuanceDate"] = _iso(issued_at)
+        if entries:
+            credential["statusEntries"] = entries  # Credo refuses a credentialStatus
     else:
-        context = [CREDENTIALS_V2, OB3_CONTEXT_STANDARD, MCRED_CONTEXT_URL]
+        context = [CREDENTIALS_V2, OB3_CONTEXT_STANDARD, OB3_EXTENSIONS, MCRED_TERMS]
         credential["validFrom"] = _iso(issued_at)
         credential["awardedDate"] = _iso(issued_at)
         credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
-        revocation = [e for e in status if e.purpose == "revocation"]
-        if revocation:
-            credential["credentialStatus"] = revocation[0].as_json()
+        if entries:
+            credential["credentialStatus"] = entries
     return {"@context": context, **credential}
 
 
@@ -505,15 +540,23 @@ def agent_document(document: dict[str, Any]) -> dict[str, Any]:
 
 @cache
 def _ob3_validator() -> jsonschema.protocols.Validator:
+    """The 1EdTech schema with one relaxation: ``credentialStatus`` may be a set of entries, as VCDM 2.0 §4.10
+    allows and Bitstring Status List needs for revocation and suspension together (the OB 3.0 schema allows
+    one; 1EdTech/openbadges-specification#623 proposes sets for OB 3.1)."""
     schema = json.loads(
         (resources.files("common") / "schemas" / "ob_v3p0_achievementcredential_schema.json").read_text()
     )
+    entry = schema["properties"]["credentialStatus"]
+    schema["properties"]["credentialStatus"] = {
+        "oneOf": [entry, {"type": "array", "items": entry, "minItems": 1}]
+    }
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
 def ob3_schema_errors(document: dict[str, Any]) -> list[str]:
-    """Violations of the OB 3.0 AchievementCredential JSON Schema (2024-07), each with its JSON path."""
+    """Violations of the OB 3.0 AchievementCredential JSON Schema (2024-07; a set of status entries allowed),
+    each with its JSON path."""
     return [
         f"{error.json_path}: {error.message[:300]}"
         for error in sorted(_ob3_validator().iter_errors(document), key=lambda e: e.json_path)

@@ -38,6 +38,7 @@ class Problem(Exception):
     status: int = 400
     slug: str = "bad-request"
     title: str = "Bad request"
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None):
         super().__init__(detail)
@@ -66,11 +67,20 @@ class UploadTooLarge(Problem):
 
 
 class ServiceUnavailable(Problem):
+    """Retryable: nothing was decided or stored."""
+
     status, slug, title = 503, "service-unavailable", "A service this needs is not available"
+    headers = {"Retry-After": "5"}
 
 
 def problem_response(
-    status: int, slug: str, title: str, detail: str, instance: str, errors: list | None = None
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    instance: str,
+    errors: list | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug,
@@ -81,7 +91,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
 def _field(loc: tuple | list) -> str:
@@ -93,7 +103,9 @@ def _field(loc: tuple | list) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.errors)
+        return problem_response(
+            exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.errors, exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -32,6 +32,14 @@ class Institution(Base):
     did: Mapped[str] = mapped_column(String(200), unique=True)
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    display_name: Mapped[str | None] = mapped_column(String(100))
+    """What learners' wallets show for the institution (invitations); its legal ``name`` when unset."""
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    """An HTTPS image wallets show beside the name, and the issuer Profile's ``image``."""
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name
 
 
 class TemplateStatus(enum.StrEnum):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from common.display import DisplayName, LogoUrl
 from common.microcredential import Award, Template
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -20,6 +21,17 @@ class InstitutionCreate(BaseModel):
     country_code: CountryCode = Field(description="EU 3 — ISO 3166-1 alpha-2 country of the issuer")
     url: str | None = Field(None, max_length=500)
     identifiers: dict[str, str] = Field({}, description='Official identifiers, e.g. {"REGON": "000001"}')
+    display_name: DisplayName | None = Field(None, description="What wallets show; the name when not set")
+    logo_url: LogoUrl | None = Field(None, description="An https image wallets show beside the name")
+
+
+class InstitutionUpdate(BaseModel):
+    """How learners' wallets show the institution: an omitted field is left as it is, ``null`` clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: DisplayName | None = Field(None, description="What wallets show; the name when null")
+    logo_url: LogoUrl | None = Field(None, description="An https image wallets show beside the name")
 
 
 class InstitutionOut(BaseModel):
@@ -27,6 +39,8 @@ class InstitutionOut(BaseModel):
 
     id: str
     name: str
+    display_name: str | None
+    logo_url: str | None
     country_code: str
     url: str | None
     identifiers: dict[str, str]

@@ -59,5 +59,6 @@ if [ "$(cat node_modules/.mcred-stamp 2>/dev/null)" != "$want" ]; then
     echo "$want" > node_modules/.mcred-stamp
 fi
 
-# --- The Credo holder the wallet-compatibility tests run ---------------------------------------
+# --- The outside wallet and verifier the interoperability tests run ------------------------------
 scripts/install-credo.sh
+scripts/install-dcc-verifier.sh

@@ -27,8 +27,11 @@ class Employer(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(300))
+    """What candidates' wallets show for the employer (invitations)."""
     api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now)
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    """An HTTPS image wallets show beside the name."""
 
 
 class RequestState(enum.StrEnum):

@@ -7,13 +7,26 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from common.display import LogoUrl
+
 from .models import ProofRequest
 
 
 class EmployerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=300)
+    name: str = Field(min_length=1, max_length=300, description="What candidates' wallets show")
+    logo_url: LogoUrl | None = Field(None, description="An https image wallets show beside the name")
+
+
+class EmployerUpdate(BaseModel):
+    """How candidates' wallets show the employer: an omitted field is left as it is, ``null`` clears the
+    logo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=300)
+    logo_url: LogoUrl | None = Field(None, description="An https image; null removes it")
 
 
 class EmployerOut(BaseModel):
@@ -21,6 +34,7 @@ class EmployerOut(BaseModel):
 
     id: str
     name: str
+    logo_url: str | None
     created_at: datetime
 
 

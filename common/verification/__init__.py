@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from .checks import CHECKS
-from .pipeline import run_checks
+from .pipeline import PortUnavailable, run_checks
 from .subject import Criteria, Ports, Subject
 from .summary import summary
 
-__all__ = ["CHECK_IDS", "Criteria", "Ports", "verify_document"]
+__all__ = ["CHECK_IDS", "Criteria", "PortUnavailable", "Ports", "verify_document"]
 
 CHECK_IDS = [c.id for c in CHECKS]
 
@@ -28,7 +28,8 @@ async def verify_document(
     criteria: Criteria | None = None,
 ) -> dict[str, Any]:
     """The report on a credential, or on each credential of a presentation: ``verified`` only if every
-    credential passed every check that ran."""
+    credential passed every check that ran. Raises ``PortUnavailable`` when the agent or the chain cannot be
+    reached: no report is better than a wrong one."""
     if "VerifiablePresentation" in _types(document):
         presentation = document
         held = document.get("verifiableCredential") or []

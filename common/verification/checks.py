@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agent.errors import AgentError
+from agent.dataintegrity import eddsa_rdfc_2022
+from agent.errors import AgentError, AgentServerError, AgentTimeoutError, AgentUnavailableError
 from common.microcredential import (
     EU_MANDATORY_ELEMENTS,
     agent_document,
@@ -12,9 +13,10 @@ from common.microcredential import (
     ob3_schema_errors,
     part_digest,
 )
-from revocation.errors import ChainError
+from revocation.errors import ChainError, ChainUnavailableError
 
-from .pipeline import Check, Outcome, failed, passed, run_checks, skipped
+from .pipeline import Check, Outcome, PortUnavailable, Status, failed, passed, run_checks, skipped
+from .proofs import agent_errors, check_proof, single_proof
 from .subject import Subject
 
 REQUIRED = ("@context", "type", "issuer", "credentialSubject")
@@ -34,28 +36,45 @@ async def structure(s: Subject) -> Outcome:
 
 
 async def signature(s: Subject) -> Outcome:
-    """The credential's proof (and the presentation's, with the challenge it answers), through the agent. A
-    presentation is verified once, credentials and all (the agent checks each credential it holds)."""
+    """The credential's proof by its suite (``proofs.check_proof``), and a presentation's proof through the
+    agent, which also checks the credentials it can (the older suites), once for all of them."""
     if s.presentation is None:
-        try:
-            result = await s.ports.agent.verify_credential(agent_document(s.credential))
-        except AgentError as err:
-            return failed("Signature not verifiable", str(err))
-        if not result.get("verified"):
-            return await _not_signed(s, result)
-        return passed("the issuer's signature verifies")
+        return await _credential_signed(s)
     outcome = await _presentation_verified(s)
-    held = s.presentation.get("verifiableCredential") or []
-    held = held if isinstance(held, list) else [held]
-    position = next((n for n, c in enumerate(held) if c is s.credential), None)
-    results = outcome.get("credential_results") or []
-    mine = results[position] if position is not None and position < len(results) else outcome
-    if not mine.get("verified"):
-        return await _not_signed(s, mine)
+    if eddsa_rdfc_2022.is_this_suite(single_proof(s.credential)):
+        credential = await _credential_signed(s)
+        if credential.status is not Status.PASSED:
+            return credential
+    else:
+        held = s.presentation.get("verifiableCredential") or []
+        held = held if isinstance(held, list) else [held]
+        position = next((n for n, c in enumerate(held) if c is s.credential), None)
+        results = outcome.get("credential_results") or []
+        mine = results[position] if position is not None and position < len(results) else outcome
+        if not mine.get("verified"):
+            return await _not_signed(s, agent_errors(mine) or "the credential's proof does not verify")
     if not (outcome.get("presentation_result") or outcome).get("verified"):
-        detail = _agent_errors(outcome.get("presentation_result") or outcome)
+        detail = agent_errors(outcome.get("presentation_result") or outcome)
         return failed("Invalid presentation", detail or "the presentation's proof does not verify")
-    return passed("the issuer's and the presenter's signatures verify")
+    return passed("the issuer's and the presenter's signatures verify", suite=_suite_of(s.credential))
+
+
+async def _credential_signed(s: Subject) -> Outcome:
+    proof = await check_proof(s.ports.agent, s.credential, s.issuer_did)
+    if not proof.verified:
+        if proof.unknown_context:
+            return failed(
+                "Unknown context",
+                f"a context this verifier does not know (it works offline): {proof.unknown_context}",
+                suite=proof.suite,
+            )
+        return await _not_signed(s, f"{proof.suite}: {proof.detail}", suite=proof.suite)
+    return passed(f"{proof.suite}: {proof.detail}", suite=proof.suite)
+
+
+def _suite_of(credential: dict) -> str:
+    proof = single_proof(credential) or {}
+    return str(proof.get("cryptosuite") or proof.get("type") or "unknown")
 
 
 async def _presentation_verified(s: Subject) -> dict:
@@ -65,20 +84,25 @@ async def _presentation_verified(s: Subject) -> dict:
             s.memo["presentation"] = await s.ports.agent.verify_presentation(
                 agent_document(s.presentation), options
             )
+        except (AgentUnavailableError, AgentTimeoutError, AgentServerError) as err:
+            raise PortUnavailable(f"the agent that checks presentations cannot be reached: {err}") from err
         except AgentError as err:
-            s.memo["presentation"] = {"verified": False, "errors": [str(err)]}
+            s.memo["presentation"] = {"verified": False, "errors": [err.detail]}
     return s.memo["presentation"]
 
 
-async def _not_signed(s: Subject, result: dict) -> Outcome:
+async def _not_signed(s: Subject, detail: str, **facts) -> Outcome:
     unknown = await _unknown_contexts(s)
     if unknown:
         named = ", ".join(unknown)
-        return failed("Unknown context", f"contexts this verifier does not know (it works offline): {named}")
-    return failed("Invalid signature", _agent_errors(result) or "the credential's proof does not verify")
+        return failed(
+            "Unknown context", f"contexts this verifier does not know (it works offline): {named}", **facts
+        )
+    return failed("Invalid signature", detail, **facts)
 
 
 async def _unknown_contexts(s: Subject) -> list[str]:
+    """Only to say why a signature failed: the agent knows our bundle and the contexts ACA-Py ships."""
     if "contexts" not in s.memo:
         try:
             s.memo["contexts"] = set(await s.ports.agent.bundled_contexts())
@@ -87,13 +111,6 @@ async def _unknown_contexts(s: Subject) -> list[str]:
     known = s.memo["contexts"]
     contexts = s.credential.get("@context") or []
     return [c for c in contexts if isinstance(c, str) and known is not None and c not in known]
-
-
-def _agent_errors(result: dict) -> str:
-    errors = result.get("errors") or []
-    for item in result.get("document_results") or result.get("credential_results") or []:
-        errors += (item or {}).get("errors") or []
-    return "; ".join(str(e) for e in errors)
 
 
 def _proof(document: dict) -> dict:
@@ -195,7 +212,9 @@ def _status_check(purpose: str, said: str):
             view = await _list(s, entry["statusListCredential"])
         except (KeyError, ValueError, TypeError) as err:
             return failed("Unreadable status entry", f"{purpose} entry: {err!r}")
-        except (ChainError, LookupError, OSError) as err:
+        except (ChainUnavailableError, OSError) as err:
+            raise PortUnavailable(f"the chain cannot be reached to read the {purpose} list: {err}") from err
+        except (ChainError, LookupError) as err:
             return failed("Status unknown", f"the {purpose} list could not be read from the chain: {err}")
         facts = {"list": view.url, "index": index, "version": view.state.version, "read_from": view.source}
         if view.state.purpose.name.lower() != purpose:
@@ -254,7 +273,9 @@ async def accreditation(s: Subject) -> Outcome:
     scope = _scope(s)
     try:
         records = await s.ports.accreditation.history(s.issuer_did)
-    except (ChainError, OSError) as err:
+    except (ChainUnavailableError, OSError) as err:
+        raise PortUnavailable(f"the chain cannot be reached to read IssuerRegistry: {err}") from err
+    except ChainError as err:
         return failed("Accreditation unknown", f"IssuerRegistry could not be read: {err}")
     covering = [r for r in records if r.covers(scope, issued)]
     if not covering:
@@ -364,7 +385,7 @@ async def parts_valid(s: Subject) -> Outcome:
 
 CHECKS: list[Check] = [
     Check("credential.structure", True, structure, "a signed W3C credential with an issuer and a subject"),
-    Check("proof.signature", True, signature, "the issuer's signature (and the presenter's), via the agent"),
+    Check("proof.signature", True, signature, "the issuer's (and the presenter's) signature, by its suite"),
     Check("presentation.challenge", True, challenge, "the presentation answers this request's challenge"),
     Check("presentation.domain", True, domain, "the presentation was made for this verifier"),
     Check("holder.binding", True, holder_binding, "the presenter controls the credential's subject DID"),

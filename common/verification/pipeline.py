@@ -1,7 +1,8 @@
 """Verification as a list of named checks (after DCC's verifier-core): each has a stable dotted id and a
 ``fatal`` flag and returns passed, failed (with an RFC 9457 problem) or skipped (with why). One runner runs
-them in order, never throws, turns an unexpected exception into a failed check, and skips what follows a
-fatal failure. ``verified`` is derived: no check failed.
+them in order, turns an unexpected exception into a failed check, and skips what follows a fatal failure;
+the one thing it lets through is ``PortUnavailable`` (an unreachable agent or chain is no verdict).
+``verified`` is derived: no check failed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from ..problems import PROBLEM_BASE
 log = logging.getLogger(__name__)
 
 CHECK_PROBLEM_BASE = PROBLEM_BASE + "verification/"
+
+
+class PortUnavailable(Exception):
+    """A port the checks need (the agent, the chain) cannot be reached. That is no verdict on the credential:
+    the runner lets it through and the caller answers "try again" (503) or retries later."""
 
 
 class Status(enum.StrEnum):
@@ -91,6 +97,8 @@ async def run_checks(checks: list[Check], subject: Any) -> dict[str, Any]:
         else:
             try:
                 outcome = await check.run(subject)
+            except PortUnavailable:
+                raise
             except Exception as err:  # a check's bug is a failed check, never a failed verification request
                 log.exception("check %s raised", check.id)
                 outcome = failed("Check error", f"{check.id} could not run: {type(err).__name__}: {err}")

@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 
 from agent.client import AdminClient
-from agent.errors import AgentError
 from common.clock import now
-from common.microcredential import agent_document
 from revocation import accreditation, status_registry
 from revocation.bitstring import Bitstring, BitstringError
 from revocation.chain import ChainClient
 
+from .pipeline import PortUnavailable
+from .proofs import check_proof
 from .subject import Ports
 
 MAX_LIST_BYTES = 2_000_000
@@ -113,14 +113,15 @@ class ChainStatus:
             bits = Bitstring.decode(listed["credentialSubject"]["encodedList"])
         except (ValueError, KeyError, TypeError, BitstringError) as err:
             raise ServedListWrong(f"{list_url} does not hold a status list credential: {err}") from err
-        try:
-            verified = await self.agent.verify_credential(agent_document(listed))
-        except AgentError as err:
-            raise ServedListWrong(f"the status list's signature could not be checked: {err}") from err
-        if not verified.get("verified"):
-            raise ServedListWrong(f"the status list at {list_url} is not validly signed")
         issuer = listed.get("issuer")
-        return bits, issuer.get("id") if isinstance(issuer, dict) else issuer
+        issuer = issuer.get("id") if isinstance(issuer, dict) else issuer
+        try:
+            proof = await check_proof(self.agent, listed, issuer)
+        except PortUnavailable as err:
+            raise ServedListUnavailable(f"the status list's signature could not be checked: {err}") from err
+        if not proof.verified:
+            raise ServedListWrong(f"the status list at {list_url} is not validly signed: {proof.detail}")
+        return bits, issuer
 
 
 class ServedListUnavailable(Exception):

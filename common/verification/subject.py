@@ -101,7 +101,12 @@ class Subject:
 
     @property
     def status_entries(self) -> list[dict[str, Any]]:
-        """Every status entry: ``statusEntries`` (both profiles), else ``credentialStatus``."""
-        entries = self.credential.get("statusEntries") or self.credential.get("credentialStatus") or []
-        entries = entries if isinstance(entries, list) else [entries]
-        return [e for e in entries if isinstance(e, dict)]
+        """Every status entry: ``credentialStatus`` (what every status-list verifier reads; the standard
+        profile's), then ``statusEntries`` (the wallet profile's, since Credo refuses a credentialStatus)."""
+        entries: list[dict[str, Any]] = []
+        for name in ("credentialStatus", "statusEntries"):
+            listed = self.credential.get(name) or []
+            for entry in listed if isinstance(listed, list) else [listed]:
+                if isinstance(entry, dict) and entry not in entries:
+                    entries.append(entry)
+        return entries

@@ -2,9 +2,9 @@ from fastapi import APIRouter
 
 from ..context import IssuerContext
 from ..models import Institution
-from ..schemas import InstitutionCreate, InstitutionCreated, InstitutionOut
+from ..schemas import InstitutionCreate, InstitutionCreated, InstitutionOut, InstitutionUpdate
 from ..security import CurrentInstitution, OperatorOnly
-from ..services.institutions import create_institution
+from ..services.institutions import create_institution, update_institution
 from . import IssuerDep
 
 router = APIRouter(prefix="/v1/institutions", tags=["institutions"])
@@ -30,3 +30,11 @@ async def create(data: InstitutionCreate, ctx: IssuerDep) -> InstitutionCreated:
 async def me(institution: CurrentInstitution, ctx: IssuerDep) -> InstitutionOut:
     """The institution the API key belongs to."""
     return institution_out(institution, ctx)
+
+
+@router.patch("/me", response_model=InstitutionOut, operation_id="institutions-update-me")
+async def update_me(
+    data: InstitutionUpdate, institution: CurrentInstitution, ctx: IssuerDep
+) -> InstitutionOut:
+    """How learners' wallets show the institution: display name and logo."""
+    return institution_out(await update_institution(ctx, institution, data), ctx)

@@ -118,7 +118,11 @@ async def create_offer(
             offer.events.append(OfferEvent(state=OfferState.CONNECTED, detail="on a claim's connection"))
             return offer
         invitation = await ctx.agent.create_invitation(
-            alias=f"offer {offer.id}", goal_code="aries.vc.issue", goal=definition.text(definition.title)
+            label=institution.shown_name,
+            image_url=institution.logo_url,
+            alias=f"offer {offer.id}",
+            goal_code="aries.vc.issue",
+            goal=definition.text(definition.title),
         )
         offer.oob_id = invitation.oob_id
         offer.invitation_msg_id = invitation.invitation_msg_id
@@ -283,17 +287,15 @@ async def _send_credential(ctx: IssuerContext, offer_id: str) -> bool:
 
 
 async def _deliver(ctx: IssuerContext, offer_id: str, replacing: str | None = None) -> None:
-    """Sign the standard profile (once) and offer the wallet profile over the offer's connection;
-    ``replacing`` names an unanswered exchange this one takes over from (withdrawn after)."""
+    """Sign the standard profile (once, eddsa-rdfc-2022) and offer the wallet profile over the offer's
+    connection; ``replacing`` names an unanswered exchange this one takes over from (withdrawn after)."""
     await ensure_lists_on_chain(ctx, offer_id)
     async with ctx.sessions() as session:
         offer = await session.get(Offer, offer_id)
         holder = offer.holder_did or await holder_did(ctx.agent, offer.connection_id)
         wallet, standard = await _credentials(session, offer, holder, ctx.settings.public_url)
     if offer.standard_credential is None:
-        signed = await ctx.agent.sign_credential(
-            standard, {"proofType": Profile.STANDARD.proof_type, "proofPurpose": "assertionMethod"}
-        )
+        signed = await ctx.agent.sign_data_integrity(standard)
         await _update(ctx, offer_id, holder_did=holder, standard_credential=ob3_document(signed))
     record = await ctx.agent.offer_credential(
         offer.connection_id,
@@ -352,6 +354,7 @@ async def _credentials(
         country_code=institution.country_code,
         url=institution.url,
         identifiers=institution.identifiers,
+        image=institution.logo_url,
     )
     identifier = hashed_email(offer.learner_email, offer.identifier_salt) if offer.learner_email else None
     issued_at = now()

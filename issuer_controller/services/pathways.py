@@ -21,7 +21,7 @@ from common.clock import aware
 from common.db import change_row
 from common.microcredential import Award, PartEvidence, matches_email, part_digest
 from common.problems import NotFound
-from common.verification import Criteria, verify_document
+from common.verification import Criteria, PortUnavailable, verify_document
 from common.verification.request import presentation_definition
 from common.verification.subject import Subject
 from revocation.errors import ChainError
@@ -91,8 +91,14 @@ def requirements(pathway: Pathway) -> list[Requirement]:
 
 # --- claims --------------------------------------------------------------------------------------------
 async def start_claim(ctx: IssuerContext, pathway: Pathway, learner: Learner) -> Claim:
+    async with ctx.sessions() as session:
+        institution = await session.get(Institution, pathway.institution_id)
     invitation = await ctx.agent.create_invitation(
-        alias=f"claim of {pathway.name}", goal_code="aries.vc.verify", goal=f"Claim: {pathway.name}"
+        label=institution.shown_name,
+        image_url=institution.logo_url,
+        alias=f"claim of {pathway.name}",
+        goal_code="aries.vc.verify",
+        goal=f"Claim: {pathway.name}",
     )
     claim = Claim(
         pathway_id=pathway.id,
@@ -196,7 +202,11 @@ async def _part_answered(ctx: IssuerContext, pres_ex_id: str, error: str | None)
     if record.get("state") != "done" or not presentation:
         await _part_missing(ctx, part.id, error or record.get("error_msg") or "the wallet did not present it")
         return
-    report = await verify_document(ctx.ports, presentation, challenge=part.challenge)
+    try:
+        report = await verify_document(ctx.ports, presentation, challenge=part.challenge)
+    except PortUnavailable as err:  # no verdict yet: the part stays asked for, the reconciler reads it again
+        log.warning("claim part %s waits: %s", part.id, err)
+        return
     async with ctx.sessions() as session, session.begin():
         stored = await session.get(PartRequest, part.id)
         stored.state, stored.report, stored.presentation = "presented", report, presentation
@@ -236,9 +246,7 @@ async def _decide_when_answered(ctx: IssuerContext, claim_id: str) -> None:
         offer = await create_offer(
             ctx, institution, pathway.template_id, learner, _award(chosen), connection_id=claim.connection_id
         )
-        recorded = [
-            {**_evidence(c).model_dump(), "status_entries": c.get("statusEntries") or []} for c in chosen
-        ]
+        recorded = [{**_evidence(c).model_dump(), "status_entries": _about(c).status_entries} for c in chosen]
         await _finish(ctx, claim_id, ClaimState.AWARDED, outcome=outcome, parts=recorded, offer_id=offer.id)
     ctx.tasks.spawn(send_credential(ctx, offer.id), name=f"send credential {offer.id}")
 

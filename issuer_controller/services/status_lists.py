@@ -1,4 +1,5 @@
-"""The served BitstringStatusListCredential: the bits anchored on chain, signed by the institution's DID.
+"""The served BitstringStatusListCredential: the bits anchored on chain, signed by the institution's DID
+(``DataIntegrityProof`` / ``eddsa-rdfc-2022``, as the standard credential copies).
 
 Signed once per anchored version and stored, so every request serves the same bytes (a stable ETag) and
 signing happens only when the chain moved.
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from common.microcredential import Profile
 from revocation.bitstring import Bitstring
 from revocation.status_list import list_credential
 
@@ -52,9 +52,7 @@ async def signed_list(ctx: IssuerContext, list_id: str) -> ServedList:
     unsigned = list_credential(
         list_url(ctx.settings.public_url, list_id), institution.did, status_list.purpose, encoded
     )
-    signed = await ctx.agent.sign_credential(
-        unsigned, {"proofType": Profile.STANDARD.proof_type, "proofPurpose": "assertionMethod"}
-    )
+    signed = await ctx.agent.sign_data_integrity(unsigned)
     async with ctx.sessions() as session, session.begin():
         await session.execute(
             update(StatusList)

@@ -1,5 +1,7 @@
 """A stock Credo 0.5 holder — the framework under Bifold and BC Wallet — receives a wallet-profile
-microcredential from our issuer over DIDComm and stores it: the proof that real mobile wallets work."""
+microcredential from our issuer over DIDComm and stores it, knowing only what a phone knows: Credo's own
+contexts and the public W3C / 1EdTech ones (fetched from their real homes); any other document it wants fails
+the test. It shows the institution by name and answers an employer's proof request."""
 
 from __future__ import annotations
 
@@ -19,6 +21,14 @@ from mcred.scenario import FINAL_REQUEST, accredit_institution, enrol, eventuall
 from mcred.stack import Stack
 
 CREDO = Path(__file__).resolve().parents[2] / "wallets" / "credo"
+PUBLISHED = (
+    "https://www.w3.org/",
+    "https://w3id.org/security/",
+    "https://w3id.org/vc/",
+    "https://purl.imsglobal.org/",
+)
+"""Where the W3C and 1EdTech publish their contexts (not w3id.org/mcred: nothing is registered there)."""
+LOGO = "https://politechnika.example/logo.png"
 
 
 class CredoHolder:
@@ -37,10 +47,14 @@ class CredoHolder:
         self.events.append(event)
         return event
 
-    async def until(self, name: str, timeout: float = 60) -> dict[str, Any]:
-        while (event := await self.next_event(timeout))["event"] != name:
+    async def until(self, name: str, timeout: float = 60, **expected: Any) -> dict[str, Any]:
+        """The next ``name`` event (with ``expected`` fields); an error or a wanted fetch fails the test."""
+        while True:
+            event = await self.next_event(timeout)
             assert event["event"] != "error", event
-        return event
+            assert event["event"] != "fetch", f"the wallet needed a document nobody publishes: {event['url']}"
+            if event["event"] == name and all(event.get(k) == v for k, v in expected.items()):
+                return event
 
     async def scan(self, invitation_url: str) -> None:
         self.process.stdin.write(invitation_url.encode() + b"\n")
@@ -49,9 +63,11 @@ class CredoHolder:
 
 @pytest.fixture
 async def credo(tmp_path: Path) -> AsyncIterator[CredoHolder]:
-    # A real wallet fetches these contexts from their URLs; offline, the holder is handed our bundle.
+    # A real wallet fetches the public contexts from their homes; offline, it is handed verbatim copies of
+    # those, and of nothing of ours.
     contexts = tmp_path / "contexts.json"
-    contexts.write_text(json.dumps({url: json.loads(bundle().raw(url)) for url in bundle().urls}))
+    public = [url for url in bundle().urls if url.startswith(PUBLISHED)]
+    contexts.write_text(json.dumps({url: json.loads(bundle().raw(url)) for url in public}))
     env = {
         **os.environ,
         "MCRED_CONTEXTS": str(contexts),
@@ -86,14 +102,18 @@ async def credo(tmp_path: Path) -> AsyncIterator[CredoHolder]:
 
 async def test_credo_stores_the_wallet_profile_credential(stack: Stack, credo: CredoHolder) -> None:
     async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as http:
-        enrolled = await enrol(http, stack.operator_key, "Politechnika")
+        enrolled = await enrol(http, stack.operator_key, "Politechnika Wrocławska")
         http.headers.update(enrolled.auth)
+        shown = await http.patch("/v1/institutions/me", json={"display_name": "PWr", "logo_url": LOGO})
+        assert shown.status_code == 200 and shown.json()["display_name"] == "PWr", shown.text
         template = enrolled.template
         offer = (
             await http.post("/v1/offers", json={"template_id": template["id"], "award": {"grade": "5.0"}})
         ).json()
 
         await credo.scan(offer["invitation_url"])
+        connection = await credo.until("connection", state="completed")
+        assert (connection["theirLabel"], connection["imageUrl"]) == ("PWr", LOGO)
         stored = (await credo.until("stored"))["credential"]
 
         async def issued() -> dict | None:
@@ -136,6 +156,8 @@ async def test_credo_answers_our_proof_request_and_the_report_is_verified(
         created = await verifier.post("/v1/proof-requests", json={"criteria": criteria}, headers=employer)
         request = created.json()
         await credo.scan(request["invitation_url"])
+        connection = await credo.until("connection", state="completed")
+        assert connection["theirLabel"] == "Pracodawca Mobilny"
 
         async def final() -> dict | None:
             current = (await verifier.get(f"/v1/proof-requests/{request['id']}", headers=employer)).json()

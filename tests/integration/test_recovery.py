@@ -19,6 +19,7 @@ from mcred.scenario import (
     register_employer,
     scan,
     two_institutions,
+    wallet_scans,
 )
 from mcred.stack import Stack
 from tests.support import stacks
@@ -96,3 +97,48 @@ async def test_a_claim_connected_while_the_issuer_was_down_is_taken_up(own_stack
             decided, until=lambda c: c["state"] not in undecided, timeout=90, what="decided"
         )
     assert claim["state"] == "awarded", claim["outcome"]
+
+
+async def test_no_verdict_while_the_chain_is_down(own_stack: Stack) -> None:
+    """An unreachable chain is no reason to call a credential anything: a file someone sends gets a 503
+    (retryable, nothing stored), a wallet's answer waits and is verified once the chain is back."""
+    stack = own_stack
+    async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as issuer:
+        enrolled, offer = await accredited_holding(issuer, stack, "Akademia Łańcucha")
+        standard = (await issuer.get(f"/v1/credentials/{offer['id']}/download", headers=enrolled.auth)).json()
+    agent = stack.agents.agents["verifier"].client
+    async with httpx.AsyncClient(base_url=stack.components["verifier"].url, timeout=30) as verifier:
+        employer = await register_employer(verifier, stack, "Firma Cierpliwa")
+        criteria = {"achievement_id": enrolled.template["achievement_id"]}
+        before = {r["pres_ex_id"] for r in await agent.presentation_exchanges()}
+        await stack.stop_part("chain")
+        try:
+            refused = await verifier.post("/v1/verifications", json=standard, headers=employer)
+            assert refused.status_code == 503, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["type"].endswith("/service-unavailable") and refused.headers["retry-after"]
+
+            request = (
+                await verifier.post("/v1/proof-requests", json={"criteria": criteria}, headers=employer)
+            ).json()
+            await wallet_scans(stack, request["invitation_url"])
+
+            async def presented() -> list[dict]:
+                records = [r for r in await agent.presentation_exchanges() if r["pres_ex_id"] not in before]
+                return [r for r in records if r["state"] == "done"]
+
+            await eventually(presented, what="the wallet's presentation received by the verifier's agent")
+            waiting = (await verifier.get(f"/v1/proof-requests/{request['id']}", headers=employer)).json()
+            assert waiting["state"] == "requested", waiting["history"]
+        finally:
+            await stack.start_part("chain")
+
+        async def final() -> dict:
+            return (await verifier.get(f"/v1/proof-requests/{request['id']}", headers=employer)).json()
+
+        done = await eventually(
+            final, until=lambda r: r["state"] in FINAL_REQUEST, timeout=60, what="the report"
+        )
+        assert done["state"] == "verified", failures(done)
+        again = await verifier.post("/v1/verifications", json=standard, headers=employer)
+        assert again.status_code == 201 and again.json()["verified"] is True, again.text

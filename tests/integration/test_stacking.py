@@ -14,6 +14,7 @@ from mcred.scenario import claim, eventually, holds, two_institutions
 from mcred.stack import Stack
 from revocation.accreditation import deaccredit, history
 from revocation.chain import ChainClient
+from tests.support.dcc import dcc_verify
 
 
 def problems(decided: dict[str, Any]) -> list[str]:
@@ -50,6 +51,12 @@ async def test_parts_from_two_institutions_stack_into_the_larger_credential(
     assert checks["stack.parts_recorded"]["status"] == "passed"
     assert len(checks["stack.parts_recorded"]["facts"]["parts"]) == 2
     assert checks["stack.parts_valid"]["status"] == "skipped"
+
+    # The outside verifier takes the larger credential as it is: its evidence terms need nothing of ours.
+    outside = await dcc_verify(credential, allow=[stack.components["issuer"].url + "/status-lists/"])
+    assert outside["summary"]["fatal"] == [] and outside["blocked"] == [], outside["summary"]
+    assert outside["summary"]["checks"]["valid_signature"] is True, outside["summary"]
+    assert outside["summary"]["checks"]["revocation_status"] is True, outside["summary"]
 
 
 async def test_a_revoked_part_is_refused_by_name(issuer: httpx.AsyncClient, stack: Stack) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from common.microcredential import Profile, ob3_document
+from common.microcredential import ob3_document
 from mcred.scenario import accredited_holding, ask_and_answer, eventually, register_employer
 from mcred.stack import Stack
 from tests.support.browser import Page, chromium
@@ -56,10 +56,7 @@ def checks_of(response: httpx.Response) -> dict[str, dict[str, Any]]:
 async def resigned(stack: Stack, credential: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """The issuer's own agent signs a changed copy: a genuine signature over the wrong dates."""
     unsigned = {k: v for k, v in credential.items() if k != "proof"} | changes
-    signed = await stack.agents.agents["issuer"].client.sign_credential(
-        unsigned, {"proofType": Profile.STANDARD.proof_type, "proofPurpose": "assertionMethod"}
-    )
-    return ob3_document(signed)
+    return ob3_document(await stack.agents.agents["issuer"].client.sign_data_integrity(unsigned))
 
 
 async def test_genuine_credential_badge_and_presentation_pass(
@@ -71,8 +68,10 @@ async def test_genuine_credential_badge_and_presentation_pass(
         assert response.json()["verified"] is True, {
             k: v for k, v in checks.items() if v["status"] == "failed"
         }
+        assert checks["proof.signature"]["facts"]["suite"] == "eddsa-rdfc-2022"
         assert checks["schema.ob3"]["status"] == "passed"
         assert checks["holder.binding"]["status"] == "skipped"
+        assert {checks[c]["status"] for c in ("status.revocation", "status.suspension")} == {"passed"}
     response = await verify(verifier, material["presentation"], challenge=material["challenge"])
     assert response.json()["verified"] is True, response.json()
     assert response.json()["kind"] == "presentation"
@@ -98,6 +97,11 @@ TAMPERED = [
     ("stripped proof", lambda d: {k: v for k, v in d.items() if k != "proof"}, "credential.structure"),
     ("unknown context", lambda d: {**d, "@context": [*d["@context"], "https://example.com/unknown/v1"]},
      "proof.signature"),
+    ("changed proofValue", edit(["proof", 0, "proofValue"], "z" + "1" * 86), "proof.signature"),
+    ("wrong cryptosuite", edit(["proof", 0, "cryptosuite"], "eddsa-jcs-2022"), "proof.signature"),
+    ("wrong verificationMethod", edit(["proof", 0, "verificationMethod"], f"{OTHER_DID}#{OTHER_DID[8:]}"),
+     "proof.signature"),
+    ("undefined term", edit(["credentialSubject", "achievement", "secretGrade"], "A+"), "proof.signature"),
 ]  # fmt: skip
 
 

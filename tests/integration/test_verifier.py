@@ -20,6 +20,7 @@ from mcred.scenario import (
     failures,
     outcome,
     register_employer,
+    scan,
     until_anchored,
 )
 from mcred.stack import Stack
@@ -154,3 +155,28 @@ async def test_the_callback_is_called_once_with_the_final_report(
     assert len(received) == 1
     assert received[0]["id"] == final["id"] and received[0]["state"] == "verified"
     assert received[0]["report"] == done["report"]
+
+
+async def test_a_request_carries_the_employer_name_and_logo(
+    verifier: httpx.AsyncClient, stack: Stack
+) -> None:
+    operator = {"X-API-Key": stack.operator_key_of("verifier")}
+    logo = "https://rekruter.example/logo.png"
+    created = await verifier.post(
+        "/v1/employers", json={"name": "Rekruter", "logo_url": logo}, headers=operator
+    )
+    assert created.status_code == 201 and created.json()["logo_url"] == logo, created.text
+    employer = {"X-API-Key": created.json()["api_key"]}
+    request = (await verifier.post("/v1/proof-requests", json={}, headers=employer)).json()
+    assert (scan(request["invitation_url"])["label"], scan(request["invitation_url"])["imageUrl"]) == (
+        "Rekruter",
+        logo,
+    )
+    renamed = await verifier.patch(
+        "/v1/employers/me", json={"name": "Rekruter SA", "logo_url": None}, headers=employer
+    )
+    assert renamed.status_code == 200 and renamed.json()["logo_url"] is None, renamed.text
+    invitation = scan(
+        (await verifier.post("/v1/proof-requests", json={}, headers=employer)).json()["invitation_url"]
+    )
+    assert invitation["label"] == "Rekruter SA" and "imageUrl" not in invitation

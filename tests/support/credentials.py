@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from agent.contexts import MCRED_CONTEXT_URL
+from common.microcredential import MCRED_TERMS, OB3_EXTENSIONS
 
 OB3_CONTEXT_3_0_2 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"
 OB3_CONTEXT_3_0_3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -50,7 +50,7 @@ def _issuer(issuer_did: str) -> dict[str, Any]:
     }
 
 
-def _credential(issuer_did: str, subject_did: str, contexts: list[str]) -> dict[str, Any]:
+def _credential(issuer_did: str, subject_did: str, contexts: list) -> dict[str, Any]:
     return {
         "@context": contexts,
         "id": f"urn:uuid:{uuid.uuid4()}",
@@ -67,13 +67,13 @@ def _credential(issuer_did: str, subject_did: str, contexts: list[str]) -> dict[
 
 def wallet_profile(issuer_did: str, subject_did: str) -> dict[str, Any]:
     """VCDM 1.1 + OB 3.0.2: what Credo-family wallets store (no credentialStatus)."""
-    contexts = ["https://www.w3.org/2018/credentials/v1", OB3_CONTEXT_3_0_2, MCRED_CONTEXT_URL]
+    contexts = ["https://www.w3.org/2018/credentials/v1", OB3_CONTEXT_3_0_2, MCRED_TERMS]
     return {**_credential(issuer_did, subject_did, contexts), "issuanceDate": "2026-11-01T10:00:00Z"}
 
 
 def standard_profile(issuer_did: str, subject_did: str) -> dict[str, Any]:
     """VCDM 2.0 + OB 3.0.3 with a Bitstring status entry and the OB3 schema."""
-    contexts = ["https://www.w3.org/ns/credentials/v2", OB3_CONTEXT_3_0_3, MCRED_CONTEXT_URL]
+    contexts = ["https://www.w3.org/ns/credentials/v2", OB3_CONTEXT_3_0_3, OB3_EXTENSIONS, MCRED_TERMS]
     return {
         **_credential(issuer_did, subject_did, contexts),
         "validFrom": "2026-11-01T10:00:00Z",

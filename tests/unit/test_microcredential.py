@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from common.microcredential import (
     EU_MANDATORY_ELEMENTS,
+    MCRED_TERMS,
     Award,
     Institution,
     Profile,
@@ -98,7 +99,11 @@ def test_every_eu_element_is_in_both_profiles(profile: Profile) -> None:
     assert frameworks["ESCO"] is None
     assert credential["issuer"]["address"]["addressCountryCode"] == "PL"
     assert credential["credentialSubject"]["result"] == [{"type": ["Result"], "value": "4.5"}]
-    assert [e["statusListIndex"] for e in credential["statusEntries"]] == ["1234", "42"]
+    entries = credential["statusEntries"] if profile is Profile.WALLET else credential["credentialStatus"]
+    assert [(e["statusPurpose"], e["statusListIndex"]) for e in entries] == [
+        ("revocation", "1234"),
+        ("suspension", "42"),
+    ]
 
 
 def test_profiles_differ_where_wallets_and_verifiers_need_them_to() -> None:
@@ -108,9 +113,26 @@ def test_profiles_differ_where_wallets_and_verifiers_need_them_to() -> None:
     assert "credentialStatus" not in wallet and "credentialSchema" not in wallet
     assert standard["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert standard["validFrom"] == "2026-11-28T12:00:00Z"
-    assert standard["credentialStatus"]["statusPurpose"] == "revocation"
+    assert "statusEntries" not in standard  # standard verifiers read credentialStatus, and only that
+    assert all(e["type"] == "BitstringStatusListEntry" for e in standard["credentialStatus"])
     assert wallet["id"] == standard["id"]
-    assert wallet["statusEntries"] == standard["statusEntries"]
+    assert wallet["statusEntries"] == standard["credentialStatus"]
+
+
+@pytest.mark.parametrize("profile", list(Profile))
+def test_no_context_is_a_url_nobody_serves(profile: Profile) -> None:
+    """Every context is a published W3C / 1EdTech one, or embedded (ours): nothing to fetch from us."""
+    published = {
+        "https://www.w3.org/2018/credentials/v1",
+        "https://www.w3.org/ns/credentials/v2",
+        "https://www.w3.org/ns/credentials/status/v1",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+    }
+    contexts = build(profile)["@context"]
+    assert [c for c in contexts if isinstance(c, str) and c not in published] == []
+    assert contexts[-1] == MCRED_TERMS
 
 
 def test_missing_elements_are_named() -> None:
@@ -135,7 +157,7 @@ def test_hashed_email_is_ob3_identity_object() -> None:
 
 
 def test_standard_profile_fits_the_ob3_schema_once_signed() -> None:
-    signed = {**build(Profile.STANDARD), "proof": {"type": "Ed25519Signature2020", "proofValue": "z1"}}
+    signed = {**build(Profile.STANDARD), "proof": {"type": "DataIntegrityProof", "proofValue": "z1"}}
     assert any("proof" in e for e in ob3_schema_errors(signed))  # the agent's shape: one object
     delivered = ob3_document(signed)
     assert ob3_schema_errors(delivered) == []

@@ -1,10 +1,8 @@
 from fastapi import APIRouter
 
-from common.security import key_hash, new_api_key
-
-from ..models import Employer
-from ..schemas import EmployerCreate, EmployerCreated, EmployerOut
+from ..schemas import EmployerCreate, EmployerCreated, EmployerOut, EmployerUpdate
 from ..security import CurrentEmployer, OperatorOnly
+from ..services.employers import create_employer, update_employer
 from . import VerifierDep
 
 router = APIRouter(prefix="/v1/employers", tags=["employers"])
@@ -16,13 +14,16 @@ router = APIRouter(prefix="/v1/employers", tags=["employers"])
 )  # fmt: skip
 async def create(data: EmployerCreate, ctx: VerifierDep) -> EmployerCreated:
     """Register an employer (operator key); its own API key is returned once."""
-    api_key = new_api_key("mcv_")
-    employer = Employer(name=data.name, api_key_hash=key_hash(api_key))
-    async with ctx.sessions() as session, session.begin():
-        session.add(employer)
+    employer, api_key = await create_employer(ctx, data)
     return EmployerCreated(**EmployerOut.model_validate(employer).model_dump(), api_key=api_key)
 
 
 @router.get("/me", response_model=EmployerOut, operation_id="employers-me")
 async def me(employer: CurrentEmployer) -> EmployerOut:
     return EmployerOut.model_validate(employer)
+
+
+@router.patch("/me", response_model=EmployerOut, operation_id="employers-update-me")
+async def update_me(data: EmployerUpdate, employer: CurrentEmployer, ctx: VerifierDep) -> EmployerOut:
+    """How candidates' wallets show the employer: name and logo."""
+    return EmployerOut.model_validate(await update_employer(ctx, employer, data))

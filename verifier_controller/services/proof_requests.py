@@ -21,7 +21,7 @@ from agent.errors import AgentError, AgentNotFoundError
 from common.clock import aware
 from common.db import change_row
 from common.problems import NotFound
-from common.verification import Criteria, verify_document
+from common.verification import Criteria, PortUnavailable, verify_document
 from common.verification.request import presentation_definition
 
 from ..context import VerifierContext
@@ -47,7 +47,11 @@ async def create_request(
     """Persisted with its invitation before it is returned: nothing half-made is left if the agent fails."""
     goal = purpose or f"{employer.name} asks for a microcredential"
     invitation = await ctx.agent.create_invitation(
-        alias=employer.name, goal_code="aries.vc.verify", goal=goal
+        label=employer.name,
+        image_url=employer.logo_url,
+        alias=employer.name,
+        goal_code="aries.vc.verify",
+        goal=goal,
     )
     request = ProofRequest(
         employer_id=employer.id,
@@ -209,13 +213,17 @@ async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
             ctx, ProofRequest.id == request.id, RequestState.FAILED, "no presentation in the exchange"
         )
         return
-    report = await verify_document(
-        ctx.ports,
-        presentation,
-        challenge=request.challenge,
-        domain=request.domain,
-        criteria=criteria_of(request),
-    )
+    try:
+        report = await verify_document(
+            ctx.ports,
+            presentation,
+            challenge=request.challenge,
+            domain=request.domain,
+            criteria=criteria_of(request),
+        )
+    except PortUnavailable as err:  # no verdict yet: the request stays open, the reconciler verifies again
+        log.warning("proof request %s waits: %s", request.id, err)
+        return
     state = RequestState.VERIFIED if report["verified"] else RequestState.REJECTED
     failed = [c["id"] for cred in report["credentials"] for c in cred["checks"] if c["status"] == "failed"]
     detail = "every check passed" if report["verified"] else "failed: " + ", ".join(failed)

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from common.baking import BakingError, unbake_png
-from common.problems import InvalidRequest, NotFound
-from common.verification import verify_document
+from common.problems import InvalidRequest, NotFound, ServiceUnavailable
+from common.verification import PortUnavailable, verify_document
 
 from ..context import VerifierContext
 from ..models import Employer, Verification
@@ -37,7 +37,10 @@ async def verify_upload(
     ctx: VerifierContext, body: bytes, employer: Employer | None, challenge: str | None = None
 ) -> Verification:
     document = parse_upload(body)
-    report = await verify_document(ctx.ports, document, challenge=challenge, domain=None)
+    try:
+        report = await verify_document(ctx.ports, document, challenge=challenge, domain=None)
+    except PortUnavailable as err:
+        raise ServiceUnavailable(f"the credential cannot be checked now ({err}); try again shortly") from err
     verification = Verification(
         employer_id=employer.id if employer else None,
         kind=report["kind"],
