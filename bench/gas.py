@@ -42,6 +42,13 @@ class CountingProvider(AsyncHTTPProvider):
         self.bytes += len(request_data) + len(response)
         return response
 
+    async def make_batch_request(self, batch_requests):
+        """A batch is one HTTP request (what a verifier sends for a credential's lists)."""
+        response = await super().make_batch_request(batch_requests)
+        self.calls += 1
+        self.bytes += len(self.encode_batch_rpc_request(batch_requests)) + len(json.dumps(response))
+        return response
+
 
 async def cold_reads(
     url: str, client: ChainClient, registry_address: str, baseline_address: str

@@ -21,7 +21,7 @@ __all__ = ["AgentDep", "create_controller_app"]
 log = logging.getLogger(__name__)
 
 
-def get_agent(request: Request) -> AdminClient:
+async def get_agent(request: Request) -> AdminClient:
     return request.app.state.agent
 
 

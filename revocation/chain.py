@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 from eth_account import Account
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.contract import AsyncContract
 from web3.exceptions import ContractCustomError, TimeExhausted
 
-from .contracts import artifact, decode_error
-from .errors import ChainUnavailableError, ContractRevertError, TransactionTimeoutError
+from .contracts import artifact, decode_error, function_spec
+from .errors import ChainError, ChainUnavailableError, ContractRevertError, TransactionTimeoutError
 
 __all__ = ["ChainClient"]
 
@@ -66,6 +67,43 @@ class ChainClient:
             raise self._revert(err) from err
         except (TimeoutError, OSError) as err:
             raise ChainUnavailableError(f"{self.rpc_url}: {err}") from err
+
+    async def views(self, calls: list[tuple[str, str, str, tuple]]) -> list[tuple | ChainError]:
+        """Read-only calls ``(contract, address, function, args)`` as one JSON-RPC batch of ``eth_call``s
+        (web3 sorts the answers by id): one HTTP round trip, ABI-encoded here, none of web3's contract objects
+        or per-request middleware (its chain-id validation alone is one more round trip per call). This is
+        what a verifier does for every status it reads. A call the contract refuses comes back as its
+        ``ChainError`` in that call's place; an unreachable node raises ``ChainUnavailableError``."""
+        if not calls:
+            return []
+        specs = [function_spec(contract, function) for contract, _, function, _ in calls]
+        batch = [
+            ("eth_call", [{"to": address, "data": spec.calldata(*args)}, "latest"])
+            for (_, address, _, args), spec in zip(calls, specs, strict=True)
+        ]
+        try:
+            answers = await self.w3.provider.make_batch_request(batch)
+        except (TimeoutError, OSError, aiohttp.ClientError) as err:
+            raise ChainUnavailableError(f"{self.rpc_url}: {err}") from err
+        if not isinstance(answers, list) or len(answers) != len(batch):
+            raise ChainUnavailableError(f"{self.rpc_url} did not answer the batch: {str(answers)[:200]}")
+        results: list[tuple | ChainError] = []
+        for (contract, _, function, _), spec, answer in zip(calls, specs, answers, strict=True):
+            error = answer.get("error")
+            if error is None:
+                results.append(spec.result(answer["result"]))
+                continue
+            decoded = decode_error(error.get("data") or "0x") if isinstance(error, dict) else None
+            results.append(
+                ContractRevertError(*decoded) if decoded else ChainError(f"{contract}.{function}: {error}")
+            )
+        return results
+
+    async def view(self, contract: str, address: str, function: str, *args: Any) -> tuple:
+        [result] = await self.views([(contract, address, function, args)])
+        if isinstance(result, ChainError):
+            raise result
+        return result
 
     async def get_logs(self, query: dict[str, Any]) -> list[Any]:
         try:

@@ -12,8 +12,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode
-from eth_utils import keccak, to_checksum_address
+from eth_abi import decode, encode
+from eth_utils import (
+    function_abi_to_4byte_selector,
+    get_abi_input_types,
+    get_abi_output_types,
+    keccak,
+    to_checksum_address,
+)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "contracts" / "artifacts"
 
@@ -56,3 +62,25 @@ def decode_error(data: str | bytes) -> tuple[str, dict[str, Any]] | None:
         i["name"]: to_checksum_address(v) if i["type"] == "address" else v
         for i, v in zip(spec.inputs, values, strict=True)
     }
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    selector: bytes
+    inputs: list[str]
+    outputs: list[str]
+
+    def calldata(self, *args: Any) -> str:
+        return "0x" + (self.selector + encode(self.inputs, list(args))).hex()
+
+    def result(self, data: str) -> tuple:
+        return decode(self.outputs, bytes.fromhex(data.removeprefix("0x")))
+
+
+@cache
+def function_spec(contract: str, function: str) -> FunctionSpec:
+    """How to call one function of an artifact without building a web3 contract object."""
+    [item] = [i for i in artifact(contract)["abi"] if i["type"] == "function" and i["name"] == function]
+    return FunctionSpec(
+        function_abi_to_4byte_selector(item), get_abi_input_types(item), get_abi_output_types(item)
+    )

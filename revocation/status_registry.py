@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 
 from .bitstring import Bitstring
 from .chain import ChainClient
@@ -27,6 +27,7 @@ __all__ = [
     "find_update",
     "list_id",
     "list_state",
+    "list_states",
     "read_list",
     "update",
 ]
@@ -86,9 +87,25 @@ def list_id(status_list_url: str) -> bytes:
 
 
 async def list_state(client: ChainClient, registry: str, list_key: bytes) -> ChainList:
-    row = await client.call(client.contract(CONTRACT, registry).functions.lists(list_key))
+    [state] = await list_states(client, registry, [list_key])
+    if isinstance(state, ChainError):
+        raise state
+    return state
+
+
+async def list_states(
+    client: ChainClient, registry: str, list_keys: list[bytes]
+) -> list[ChainList | ChainError]:
+    """Several lists' states in one round trip (a credential's revocation and suspension lists)."""
+    rows = await client.views([(CONTRACT, registry, "lists", (key,)) for key in list_keys])
+    return [row if isinstance(row, ChainError) else _chain_list(row) for row in rows]
+
+
+def _chain_list(row: tuple) -> ChainList:
     owner, purpose, size, created, last, version, commitment = row
-    return ChainList(owner, Purpose(purpose), size, created, last, version, bytes(commitment))
+    return ChainList(
+        to_checksum_address(owner), Purpose(purpose), size, created, last, version, bytes(commitment)
+    )
 
 
 async def create_list(

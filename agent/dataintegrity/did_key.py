@@ -5,7 +5,7 @@ a did:key needs no network and no agent."""
 
 from __future__ import annotations
 
-import multibase
+from . import multibase
 
 __all__ = ["DidKeyError", "did_key", "public_key", "verification_method"]
 
@@ -19,7 +19,7 @@ class DidKeyError(ValueError):
 def did_key(public: bytes) -> str:
     if len(public) != 32:
         raise DidKeyError(f"an Ed25519 public key is 32 bytes, not {len(public)}")
-    return "did:key:" + multibase.encode("base58btc", ED25519_PUB + public).decode()
+    return "did:key:" + multibase.encode(ED25519_PUB + public)
 
 
 def verification_method(did: str) -> str:
@@ -36,7 +36,7 @@ def public_key(did_or_method: str) -> bytes:
         raise DidKeyError(f"{did_or_method} is not a verification method of {did}")
     try:
         decoded = multibase.decode(fingerprint)
-    except Exception as err:  # py-multibase raises several unrelated types for bad input
+    except multibase.MultibaseError as err:
         raise DidKeyError(f"{did} does not decode: {err}") from err
     if not decoded.startswith(ED25519_PUB) or len(decoded) != 34:
         raise DidKeyError(f"{did} is not an Ed25519 did:key")

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import multibase
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from . import did_key
+from . import did_key, multibase
 from .rdfc import Canonicalizer
 
 __all__ = [
@@ -88,7 +87,7 @@ def signing_input(
 
 
 def with_proof(document: Mapping[str, Any], signing: SigningInput, signature: bytes) -> dict[str, Any]:
-    value = multibase.encode("base58btc", signature).decode()
+    value = multibase.encode(signature)
     return {**document, "proof": {**signing.proof, "proofValue": value}}
 
 
@@ -118,10 +117,10 @@ def verify(
     if created is not None and not _is_datetime(created):
         raise ProofError(f"created {created!r} is not an XML Schema dateTime")
     try:
-        signature = multibase.decode(str(proof.get("proofValue")))
-    except Exception as err:  # py-multibase raises several unrelated types for bad input
-        raise ProofError(f"proofValue is not multibase: {err}") from err
-    if not str(proof.get("proofValue")).startswith("z") or len(signature) != 64:
+        signature = multibase.decode(proof.get("proofValue"))
+    except multibase.MultibaseError as err:
+        raise ProofError(f"proofValue: {err}") from err
+    if len(signature) != 64:
         raise ProofError("proofValue is not a base58btc Ed25519 signature (64 bytes)")
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     unsecured = {k: v for k, v in document.items() if k != "proof"}

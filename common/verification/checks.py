@@ -189,12 +189,17 @@ async def validity(s: Subject) -> Outcome:
 
 
 async def _list(s: Subject, url: str):
-    """A status list as the chain says, read once per verification (the status checks and the consistency
-    check share it)."""
-    lists = s.memo.setdefault("lists", {})
-    if url not in lists:
-        lists[url] = await s.ports.status.read(url)
-    return lists[url]
+    """A status list as the chain says. All the credential's lists are read at once, once per verification
+    (the status checks and the consistency check share them); a list that cannot be read raises why."""
+    if "lists" not in s.memo:
+        urls = {e.get("statusListCredential") for e in s.status_entries}
+        s.memo["lists"] = await s.ports.status.read(sorted(u for u in urls if isinstance(u, str)))
+    view = s.memo["lists"].get(url)
+    if view is None:
+        raise LookupError(f"{url!r} is not a status list URL")
+    if isinstance(view, Exception):
+        raise view
+    return view
 
 
 def _status_check(purpose: str, said: str):

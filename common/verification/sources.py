@@ -62,11 +62,22 @@ class ChainStatus:
         self.chain, self.registry, self.http, self.agent = chain, registry, http, agent
         self._seen: dict[str, ListView] = {}
 
-    async def read(self, list_url: str) -> ListView:
-        key = status_registry.list_id(list_url)
-        state = await status_registry.list_state(self.chain, self.registry, key)
-        if not state.exists:
-            raise LookupError(f"no status list for {list_url} on chain (id 0x{key.hex()})")
+    async def read(self, list_urls: list[str]) -> dict[str, ListView | Exception]:
+        """Each list as the chain says, its state for all of them in one round trip; a list that cannot be
+        read (unknown on chain, not a URL) maps to why. An unreachable chain raises for all."""
+        keys = [status_registry.list_id(url) for url in list_urls]
+        states = await status_registry.list_states(self.chain, self.registry, keys)
+        views: dict[str, ListView | Exception] = {}
+        for url, key, state in zip(list_urls, keys, states, strict=True):
+            if isinstance(state, Exception):
+                views[url] = state
+            elif not state.exists:
+                views[url] = LookupError(f"no status list for {url} on chain (id 0x{key.hex()})")
+            else:
+                views[url] = await self._view(url, key, state)
+        return views
+
+    async def _view(self, list_url: str, key: bytes, state: status_registry.ChainList) -> ListView:
         seen = self._seen.get(list_url)
         if seen is not None and (seen.state.version, seen.state.commitment) == (
             state.version,

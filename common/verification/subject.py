@@ -15,8 +15,9 @@ VCDM_V1 = "https://www.w3.org/2018/credentials/v1"
 
 
 class StatusSource(Protocol):
-    async def read(self, list_url: str) -> Any:
-        """The list's bits as the chain says, with how they were obtained (``status.ListView``)."""
+    async def read(self, list_urls: list[str]) -> dict[str, Any]:
+        """Each list's bits as the chain says, with how they were obtained (``sources.ListView``), or the
+        exception saying why that list cannot be read."""
 
 
 class AccreditationSource(Protocol):

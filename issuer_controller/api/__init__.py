@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from ..context import IssuerContext
 
 
-def issuer_context(request: Request) -> IssuerContext:
+async def issuer_context(request: Request) -> IssuerContext:
+    """Async: FastAPI runs a plain function dependency in a thread, a hop per request for a lookup."""
     return request.app.state.issuer
 
 

@@ -406,12 +406,15 @@ def _noting(why: str, action: str):
 
 
 async def _part_lost(ctx: IssuerContext, claim: Claim) -> str | None:
-    for part in claim.parts or []:
-        for entry in part.get("status_entries") or []:
-            view = await ctx.ports.status.read(entry["statusListCredential"])
-            if view.bits[int(entry["statusListIndex"])]:
-                said = "revoked" if entry.get("statusPurpose") == "revocation" else "suspended"
-                return f"part {part['id']} ({part['name']}, from {part['issuer']}) was {said}"
+    entries = [(part, entry) for part in claim.parts or [] for entry in part.get("status_entries") or []]
+    views = await ctx.ports.status.read(sorted({entry["statusListCredential"] for _, entry in entries}))
+    for part, entry in entries:
+        view = views[entry["statusListCredential"]]
+        if isinstance(view, Exception):
+            raise view
+        if view.bits[int(entry["statusListIndex"])]:
+            said = "revoked" if entry.get("statusPurpose") == "revocation" else "suspended"
+            return f"part {part['id']} ({part['name']}, from {part['issuer']}) was {said}"
     return None
 
 

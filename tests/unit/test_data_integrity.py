@@ -9,13 +9,12 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-import multibase
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pyld import jsonld
 
 from agent.contexts import ContextNotBundledError, bundle
-from agent.dataintegrity import Canonicalizer, UnsafeDocumentError, canonicalizer, eddsa_rdfc_2022
+from agent.dataintegrity import Canonicalizer, UnsafeDocumentError, canonicalizer, eddsa_rdfc_2022, multibase
 from agent.dataintegrity.did_key import DidKeyError, did_key, public_key, verification_method
 from common.microcredential import (
     Award,
@@ -80,6 +79,12 @@ def test_spec_vectors_resign_byte_for_byte(folder: str, unsigned: str) -> None:
         json.loads(_read(unsigned)), signing, Ed25519PrivateKey.from_private_bytes(seed).sign(signing.data)
     )
     assert signed == json.loads(_read(f"{folder}/signedDataInt.json"))
+
+
+@pytest.mark.parametrize("data", [bytes(64), b"\x00" + bytes(range(1, 64)), bytes(range(64))])
+def test_base58btc_keeps_leading_zero_bytes(data: bytes) -> None:
+    """A signature starting with 0x00 (one in 256) must come back 64 bytes long (py-multibase drops them)."""
+    assert multibase.decode(multibase.encode(data)) == data
 
 
 def test_did_key_round_trip_and_foreign_methods() -> None:

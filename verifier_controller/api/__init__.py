@@ -7,7 +7,8 @@ from fastapi import Depends, Request
 from ..context import VerifierContext
 
 
-def verifier_context(request: Request) -> VerifierContext:
+async def verifier_context(request: Request) -> VerifierContext:
+    """Async: FastAPI runs a plain function dependency in a thread, a hop per request for a lookup."""
     return request.app.state.verifier
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import insert
+
 from common.baking import BakingError, unbake_png
 from common.problems import InvalidRequest, NotFound, ServiceUnavailable
 from common.verification import PortUnavailable, verify_document
 
 from ..context import VerifierContext
-from ..models import Employer, Verification
+from ..models import Employer, Verification, new_id, now
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -41,15 +43,18 @@ async def verify_upload(
         report = await verify_document(ctx.ports, document, challenge=challenge, domain=None)
     except PortUnavailable as err:
         raise ServiceUnavailable(f"the credential cannot be checked now ({err}); try again shortly") from err
-    verification = Verification(
-        employer_id=employer.id if employer else None,
-        kind=report["kind"],
-        verified=report["verified"],
-        report=report,
-    )
+    row = {
+        "id": new_id(),
+        "employer_id": employer.id if employer else None,
+        "kind": report["kind"],
+        "verified": report["verified"],
+        "report": report,
+        "created_at": now(),
+    }
     async with ctx.sessions() as session, session.begin():
-        session.add(verification)
-    return verification
+        # One INSERT, not the ORM's unit of work: on this path it was a tenth of a verification's CPU.
+        await session.execute(insert(Verification.__table__), [row])
+    return Verification(**row)
 
 
 async def get_verification(ctx: VerifierContext, employer: Employer, verification_id: str) -> Verification:
