@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import pyoxigraph as ox
-from pyld import jsonld
 
 from ..contexts import ContextBundle, ContextNotBundledError
 
@@ -146,6 +145,8 @@ class Canonicalizer:
         return _canonical(self._parse(_dumps(self._expand(document)), None))
 
     def _expand(self, document: dict[str, Any]) -> Any:
+        from pyld import jsonld  # only here: the slow path is rare, and pyld costs a process ~25 MB to load
+
         dropped: list[str] = []
 
         def loader(url: str, options: dict) -> dict:

@@ -16,8 +16,6 @@ from aiohttp_apispec import docs
 from pyld.jsonld import JsonLdError
 
 from ..contexts import ContextNotBundledError
-from ..dataintegrity import DocumentError, canonicalizer, eddsa_rdfc_2022
-from ..dataintegrity.did_key import verification_method
 from .loader import OfflineDocumentLoader
 
 
@@ -40,6 +38,10 @@ async def sign_route(request: web.BaseRequest):
     """Body ``{"credential": {...}, "options": {"created": ISO 8601, "proofPurpose": ...}}``; the issuer
     (``credential.issuer`` or its ``id``) must be an Ed25519 did:key of this wallet. The document must be
     JSON-LD every term of which its contexts define (safe mode), with contexts we bundle."""
+    # Imported here: only an issuer's agent signs, and the canonicaliser (pyoxigraph) costs a process ~10 MB.
+    from ..dataintegrity import DocumentError, canonicalizer, eddsa_rdfc_2022
+    from ..dataintegrity.did_key import verification_method
+
     context: AdminRequestContext = request["context"]
     try:
         body = await request.json()

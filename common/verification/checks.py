@@ -68,6 +68,8 @@ async def _credential_signed(s: Subject) -> Outcome:
                 f"a context this verifier does not know (it works offline): {proof.unknown_context}",
                 suite=proof.suite,
             )
+        if proof.in_process:  # every context it needed was found, or it would have said which
+            return failed("Invalid signature", f"{proof.suite}: {proof.detail}", suite=proof.suite)
         return await _not_signed(s, f"{proof.suite}: {proof.detail}", suite=proof.suite)
     return passed(f"{proof.suite}: {proof.detail}", suite=proof.suite)
 

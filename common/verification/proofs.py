@@ -25,6 +25,8 @@ class ProofCheck:
     detail: str
     """Why not, or who signed."""
     unknown_context: str | None = None
+    in_process: bool = False
+    """Checked here (eddsa-rdfc-2022), not by the agent."""
 
 
 def _suite(proof: dict[str, Any]) -> str:
@@ -49,12 +51,15 @@ async def check_proof(agent: AdminClient, document: dict[str, Any], issuer: str 
         try:
             verified = await asyncio.to_thread(eddsa_rdfc_2022.verify, canonicalizer(), document, proof)
         except ContextNotBundledError as err:
-            return ProofCheck(False, suite, str(err), unknown_context=err.url)
+            return ProofCheck(False, suite, str(err), unknown_context=err.url, in_process=True)
         except (eddsa_rdfc_2022.ProofError, DocumentError) as err:
-            return ProofCheck(False, suite, str(err))
+            return ProofCheck(False, suite, str(err), in_process=True)
         if verified.controller != issuer:
-            return ProofCheck(False, suite, f"signed by {verified.controller}, not by the issuer {issuer}")
-        return ProofCheck(True, suite, f"signed by the issuer's key {verified.verification_method}")
+            why = f"signed by {verified.controller}, not by the issuer {issuer}"
+            return ProofCheck(False, suite, why, in_process=True)
+        return ProofCheck(
+            True, suite, f"signed by the issuer's key {verified.verification_method}", in_process=True
+        )
     try:
         result = await agent.verify_credential(agent_document(document))
     except (AgentUnavailableError, AgentTimeoutError, AgentServerError) as err:
