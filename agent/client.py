@@ -338,6 +338,28 @@ class AdminClient:
         result = await self._request("POST", "/mcred/credentials/sign", json={"credential": credential})
         return result["verifiableCredential"]
 
+    async def chain_account(self, did: str) -> str:
+        """The address of the DID's own chain account, a key in the agent's wallet (made on first use)."""
+        return (await self._request("POST", f"/mcred/chain/accounts/{did}"))["address"]
+
+    async def sign_delegation(
+        self,
+        did: str,
+        *,
+        chain_id: int,
+        registry: str,
+        delegate: str,
+        allowed: bool,
+        nonce: int,
+        deadline: int,
+    ) -> str:
+        """The DID's chain account signs a StatusRegistry delegation (EIP-712); returns the signature."""
+        body = {"chain_id": chain_id, "registry": registry, "delegate": delegate, "allowed": allowed,
+                "nonce": nonce, "deadline": deadline}  # fmt: skip
+        return (await self._request("POST", f"/mcred/chain/accounts/{did}/delegations", json=body))[
+            "signature"
+        ]
+
     async def sign_credential(self, credential: Record, options: Record | None = None) -> Record:
         """ACA-Py's own linked-data proofs (Ed25519Signature2018 / 2020), through its VC-API."""
         result = await self._request(

@@ -1,6 +1,9 @@
 """Launch configuration of an ACA-Py agent per role.
 
-Pure data in, argv out: the caller (the stack, a test) decides ports, directories and secrets.
+Pure data in, argv and environment out: the caller (the stack, a test) decides ports, directories and secrets.
+Secrets go in the environment (ACA-Py reads ``ACAPY_WALLET_KEY``, ``ACAPY_ADMIN_API_KEY`` and
+``ACAPY_WALLET_STORAGE_CREDS`` as the flags of the same names), never on the command line, which every user
+of the machine reads in ``/proc/<pid>/cmdline``; ``/proc/<pid>/environ`` is the owner's alone.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -50,20 +54,21 @@ class PostgresWallets:
 
     def flags(self, wallet: str) -> list[str]:
         parts = urlsplit(self.url)
-        account, password = parts.username or "postgres", parts.password or ""
         config = {"url": f"{parts.hostname}:{parts.port or 5432}", "max_connections": 16}
-        creds = {
-            "account": account,
-            "password": password,
-            "admin_account": account,
-            "admin_password": password,
-        }
         return [
             "--wallet-storage-type", "postgres_storage",
             "--wallet-name", f"{self.prefix}_wallet_{wallet}",
             f"--wallet-storage-config={json.dumps(config)}",
-            f"--wallet-storage-creds={json.dumps(creds)}",
         ]  # fmt: skip
+
+    @property
+    def creds(self) -> str:
+        """The account and password askar logs in with (``--wallet-storage-creds``): a secret."""
+        parts = urlsplit(self.url)
+        account, password = parts.username or "postgres", parts.password or ""
+        return json.dumps(
+            {"account": account, "password": password, "admin_account": account, "admin_password": password}
+        )
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,9 @@ class AgentLaunch:
             "--outbound-transport", "http",
             "--endpoint", self.didcomm_endpoint,
             "--admin", self.admin_host, str(self.admin_port),
-            # "=": a secret may begin with "-", which argparse would take for an option.
-            f"--admin-api-key={self.admin_api_key}",
             "--wallet-type", "askar",
             *(self.postgres.flags(self.role.value) if self.postgres else
               ["--wallet-storage-type", "default", "--wallet-name", self.role.value]),
-            f"--wallet-key={self.wallet_key}",
             "--wallet-key-derivation-method", "RAW",
             "--auto-provision",
             "--no-ledger",
@@ -127,5 +129,16 @@ class AgentLaunch:
             args += ["--webhook-url", self.webhook_url]
         return args
 
-    def env(self, base: dict[str, str]) -> dict[str, str]:
-        return {**base, "ACAPY_HOME": str(self.home)}
+    def env(self, base: Mapping[str, str]) -> dict[str, str]:
+        """``base`` plus where the wallet lives and the secrets."""
+        secrets = {"ACAPY_ADMIN_API_KEY": self.admin_api_key, "ACAPY_WALLET_KEY": self.wallet_key}
+        if self.postgres:
+            secrets["ACAPY_WALLET_STORAGE_CREDS"] = self.postgres.creds
+        return {**base, "ACAPY_HOME": str(self.home), **secrets}
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log."""
+        return (self.admin_api_key, self.wallet_key) + (
+            (p,) if self.postgres and (p := urlsplit(self.postgres.url).password) else ()
+        )

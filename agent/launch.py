@@ -3,8 +3,9 @@ plugin. Secrets come from the environment and have no defaults.
 
     MCRED_AGENT_ROLE=issuer MCRED_AGENT_ADMIN_API_KEY=… MCRED_AGENT_WALLET_KEY=… python -m agent.launch
 
-``--print`` shows the ACA-Py command (secrets masked) instead of running it; ``--new-wallet-key`` prints a
-fresh raw wallet key.
+``--print`` shows the ACA-Py command instead of running it (it holds no secret: those reach ACA-Py in its
+environment, ``ACAPY_*``); ``--new-wallet-key`` prints a fresh raw wallet key. What the agent writes (a SQLite
+wallet under ``MCRED_AGENT_HOME``) is its user's alone (umask 077).
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from aries_askar import Store
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .config import AgentLaunch, AgentRole, PostgresWallets
+from .keyfiles import PRIVATE_UMASK
 
 
 class AgentSettings(BaseSettings):
@@ -65,18 +66,6 @@ def launch(settings: AgentSettings) -> AgentLaunch:
     )
 
 
-def masked(argv: list[str], settings: AgentSettings) -> list[str]:
-    secrets = [settings.admin_api_key.get_secret_value(), settings.wallet_key.get_secret_value()]
-    if settings.postgres_url and (password := urlsplit(settings.postgres_url.get_secret_value()).password):
-        secrets.append(password)
-    shown = []
-    for arg in argv:
-        for secret in secrets:
-            arg = arg.replace(secret, "***")
-        shown.append(arg)
-    return shown
-
-
 def main() -> None:
     if "--new-wallet-key" in sys.argv[1:]:
         print(Store.generate_raw_key())
@@ -84,9 +73,12 @@ def main() -> None:
     settings = AgentSettings()
     agent = launch(settings)
     if "--print" in sys.argv[1:]:
-        print(" ".join(masked(agent.argv, settings)))
+        print(" ".join(agent.argv))
         return
-    os.execvpe(agent.argv[0], agent.argv, agent.env(dict(os.environ)))
+    os.umask(PRIVATE_UMASK)
+    # ACA-Py gets the secrets once, as ACAPY_*; our copies of them stay behind.
+    base = {k: v for k, v in os.environ.items() if not k.startswith("MCRED_AGENT_")}
+    os.execvpe(agent.argv[0], agent.argv, agent.env(base))
 
 
 if __name__ == "__main__":

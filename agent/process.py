@@ -1,5 +1,5 @@
-"""Child processes we own: started in their own process group, logged to a file, awaited until ready,
-and stopped with SIGTERM then SIGKILL so nothing is left behind.
+"""Child processes we own: started in their own process group, their output copied into a private log with
+secrets redacted, awaited until ready, and stopped with SIGTERM then SIGKILL so nothing is left behind.
 
 Used for the ACA-Py agents and, by the stack, for anvil and the controllers.
 """
@@ -16,6 +16,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
+from .keyfiles import PRIVATE_UMASK, Redactor, private_dir, write_private
+
 __all__ = [
     "ManagedProcess",
     "pid_alive",
@@ -28,6 +30,7 @@ __all__ = [
     "listening_socket",
     "retry_taken_port",
     "PortBook",
+    "exit_reason",
 ]
 
 PORT_ATTEMPTS = 3
@@ -122,8 +125,7 @@ class PortBook:
         chosen = free_port(preferred=book.get(name, 0))
         if book.get(name) != chosen:
             book[name] = chosen
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(book, indent=2))
+            write_private(self.path, json.dumps(book, indent=2))
         return chosen
 
 
@@ -156,8 +158,22 @@ def _die_with_parent() -> None:
         pass
 
 
+def exit_reason(returncode: int) -> str:
+    """How a process ended, as people read it: ``exited with code -9 (SIGKILL)``."""
+    if returncode < 0:
+        try:
+            return f"exited with code {returncode} ({signal.Signals(-returncode).name})"
+        except ValueError:
+            pass
+    return f"exited with code {returncode}"
+
+
 class ManagedProcess:
-    """One child process, its log file and its lifecycle."""
+    """One child process, its log file and its lifecycle; ``start`` again after it ended runs it anew
+    (same command, environment and inherited descriptors), appending to the same log."""
+
+    LOG_LINE_LIMIT = 1 << 20
+    """A line longer than this (no newline yet) is written in parts."""
 
     def __init__(
         self,
@@ -167,14 +183,18 @@ class ManagedProcess:
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
         pass_fds: Sequence[int] = (),
+        redact: Redactor | None = None,
     ):
+        """``redact`` scrubs the output before it reaches the log (by default: what looks like a secret)."""
         self.name = name
         self.argv = list(argv)
         self.log_path = log_path
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
         self.pass_fds = tuple(pass_fds)
+        self.redact = redact or Redactor()
         self._proc: asyncio.subprocess.Process | None = None
+        self._copying: asyncio.Task[None] | None = None
         self._stopping = False
 
     @property
@@ -190,25 +210,56 @@ class ManagedProcess:
         return self._proc is not None and self._proc.returncode is None
 
     async def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("ab") as log:
-            log.write(f"=== {time.strftime('%Y-%m-%dT%H:%M:%S')} start: {self.argv}\n".encode())
+        if self.running:
+            raise RuntimeError(f"{self.name} is already running")
+        private_dir(self.log_path.parent)
+        log = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(log, 0o600)  # a log from before modes were private
+            self._write(log, f"=== {time.strftime('%Y-%m-%dT%H:%M:%S')} start: {self.argv}\n".encode())
             self._proc = await asyncio.create_subprocess_exec(
                 *self.argv,
                 stdin=asyncio.subprocess.DEVNULL,
-                stdout=log,
+                stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 env=self.env,
                 cwd=self.cwd,
                 start_new_session=True,
                 pass_fds=self.pass_fds,
                 preexec_fn=_die_with_parent,
+                umask=PRIVATE_UMASK,
             )
+        except BaseException:
+            os.close(log)
+            raise
+        self._copying = asyncio.create_task(self._copy_output(self._proc.stdout, log))
         self._stopping = False
 
+    def _write(self, log: int, data: bytes) -> None:
+        os.write(log, self.redact(data.decode(errors="replace")).encode())
+
+    async def _copy_output(self, output: asyncio.StreamReader, log: int) -> None:
+        """The child's output into its log, whole lines at a time (a secret is never split across two
+        redactions), until the child and everything it started closed it."""
+        try:
+            pending = b""
+            while chunk := await output.read(1 << 16):
+                lines, newline, pending = (pending + chunk).rpartition(b"\n")
+                if newline:
+                    self._write(log, lines + newline)
+                if len(pending) > self.LOG_LINE_LIMIT:
+                    self._write(log, pending)
+                    pending = b""
+            if pending:
+                self._write(log, pending)
+        finally:
+            os.close(log)
+
     async def wait(self) -> int:
-        """Until the process exits, however it ends; its return code."""
-        return await self._proc.wait()
+        """Until the process exits, however it ends, and its output is in the log; its return code."""
+        code = await self._proc.wait()
+        await asyncio.shield(self._copying)
+        return code
 
     def log_tail(self, lines: int = 40) -> str:
         try:
@@ -224,7 +275,7 @@ class ManagedProcess:
         """Why the process is gone, if it died without being asked to stop."""
         if self._proc is None or self._proc.returncode is None or self._stopping:
             return None
-        return ProcessDiedError(self.name, f"exited with code {self._proc.returncode}", self.log_tail())
+        return ProcessDiedError(self.name, exit_reason(self._proc.returncode), self.log_tail())
 
     async def wait_ready(
         self,
@@ -236,8 +287,9 @@ class ManagedProcess:
         started = time.monotonic()
         deadline = started + timeout
         while True:
-            if (died := self.death()) is not None:
-                raise died
+            if self._proc.returncode is not None and not self._stopping:
+                await self.wait()  # its last words reach the log before they are quoted
+                raise self.death()
             if await probe():
                 return time.monotonic() - started
             if time.monotonic() >= deadline:
@@ -262,6 +314,7 @@ class ManagedProcess:
             # Stragglers in the group (a child that ignored the TERM) go too.
             self._signal_group(signal.SIGKILL)
             await asyncio.sleep(0.02)
+        await asyncio.shield(self._copying)
 
     def _signal_group(self, sig: signal.Signals) -> None:
         try:

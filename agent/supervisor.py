@@ -1,9 +1,14 @@
-"""Starts ACA-Py agents on free loopback ports, waits until they are ready, and stops them cleanly."""
+"""Starts ACA-Py agents on free loopback ports, waits until they are ready, starts a crashed one again as it
+was, and stops them cleanly; and the restart policy the stack applies to every part it runs."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,10 +16,17 @@ from aries_askar import Store
 
 from .client import AdminClient
 from .config import AgentLaunch, AgentRole, PostgresWallets
-from .keyfiles import secret_file
-from .process import ManagedProcess, PortBook, retry_taken_port
+from .keyfiles import Redactor, secret_file
+from .process import ManagedProcess, PortBook, ProcessError, retry_taken_port
 
-__all__ = ["AgentSupervisor", "RunningAgent"]
+__all__ = [
+    "AgentSupervisor",
+    "GaveUpError",
+    "RestartPolicy",
+    "Restarts",
+    "RunningAgent",
+    "keep_running",
+]
 
 
 @dataclass
@@ -53,7 +65,10 @@ class AgentSupervisor:
         client_timeout: float = 30.0,
         postgres: PostgresWallets | None = None,
         public_host: str | None = None,
+        redact: Redactor | None = None,
     ):
+        """``redact`` is shared with the caller's other processes: each agent's secrets are added to it, so
+        no log of the stack repeats one."""
         self.data_dir = data_dir
         self.ready_timeout = ready_timeout
         self.env = dict(os.environ if env is None else env)
@@ -62,6 +77,7 @@ class AgentSupervisor:
         self.public_host = public_host
         """Wallets on other devices (a phone on the same network) reach the agents' DIDComm listeners at
         this address; None keeps them on loopback."""
+        self.redact = redact or Redactor()
         self.agents: dict[str, RunningAgent] = {}
 
     async def start(
@@ -101,21 +117,39 @@ class AgentSupervisor:
                 else {}
             ),
         )
-        process = ManagedProcess(f"agent {name}", launch.argv, home / "agent.log", env=launch.env(self.env))
+        self.redact.add(*launch.secrets)
+        process = ManagedProcess(
+            f"agent {name}", launch.argv, home / "agent.log", env=launch.env(self.env), redact=self.redact
+        )
         client = AdminClient(
             launch.admin_url,
             launch.admin_api_key,
             timeout=self.client_timeout,
             liveness=process.death,
         )
-        await process.start()
+        agent = RunningAgent(launch, process, 0.0, client)
         try:
-            seconds = await process.wait_ready(client.is_ready, self.ready_timeout)
+            await self._run(agent)
         except BaseException:
             await client.aclose()
-            await process.stop()
             raise
-        return RunningAgent(launch, process, seconds, client)
+        return agent
+
+    async def _run(self, agent: RunningAgent) -> None:
+        await agent.process.start()
+        try:
+            agent.startup_seconds = await agent.process.wait_ready(agent.client.is_ready, self.ready_timeout)
+        except BaseException:
+            await agent.process.stop()
+            raise
+
+    async def restart(self, name: str) -> RunningAgent:
+        """Start a crashed agent again as it was: the same ports, wallet and admin API key, so its
+        controller's client, the webhooks and wallets' connections find it where they left it. A port
+        someone took meanwhile fails the start (the caller's policy retries it)."""
+        agent = self.agents[name]
+        await self._run(agent)
+        return agent
 
     async def stop(self, name: str) -> None:
         agent = self.agents.pop(name)
@@ -125,3 +159,89 @@ class AgentSupervisor:
     async def stop_all(self) -> None:
         for name in list(self.agents):
             await self.stop(name)
+
+
+# --- restarts ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RestartPolicy:
+    """A crashed part is started again after ``first_delay`` s, doubling with each crash that follows a
+    short run, up to ``max_delay``; a part that ran ``healthy_after`` s starts from ``first_delay`` again.
+    ``limit`` crashes within ``window`` s is a part that cannot run: the supervisor gives up."""
+
+    first_delay: float = 0.5
+    max_delay: float = 30.0
+    healthy_after: float = 60.0
+    limit: int = 5
+    window: float = 60.0
+
+
+class GaveUpError(ProcessError):
+    """A part crashed too often in too short a time; the message says how often and why it last ended."""
+
+
+@dataclass
+class Restarts:
+    """One part's history: how often it was started again and why it last ended."""
+
+    policy: RestartPolicy = field(default_factory=RestartPolicy)
+    count: int = 0
+    last_exit: str | None = None
+    _crashes: deque[float] = field(default_factory=deque, init=False, repr=False)
+    _delay: float = field(default=0.0, init=False, repr=False)
+    _up_since: float = field(default_factory=time.monotonic, init=False, repr=False)
+
+    def crashed(self, reason: str, now: float | None = None) -> float | None:
+        """Record a crash (or a failed start); the seconds to wait before the next start, or None to give
+        up."""
+        now = time.monotonic() if now is None else now
+        self.last_exit = reason
+        self._crashes.append(now)
+        while self._crashes and self._crashes[0] <= now - self.policy.window:
+            self._crashes.popleft()
+        if len(self._crashes) >= self.policy.limit:
+            return None
+        if now - self._up_since >= self.policy.healthy_after:
+            self._delay = 0.0
+        self._delay = min(self.policy.max_delay, self._delay * 2 or self.policy.first_delay)
+        self._up_since = float("inf")  # a failed start is no healthy run
+        return self._delay
+
+    def restarted(self, now: float | None = None) -> None:
+        self.count += 1
+        self._up_since = time.monotonic() if now is None else now
+
+
+async def keep_running(
+    process: ManagedProcess,
+    start: Callable[[], Awaitable[object]],
+    restarts: Restarts,
+    changed: Callable[[], None] = lambda: None,
+) -> None:
+    """Each time ``process`` dies without being asked to stop, wait the policy's delay and ``start`` it
+    again (ready when it returns; on failure it leaves nothing running and raises ``ProcessError``).
+    Returns once the process is stopped by its owner; raises ``GaveUpError`` when the policy gives up.
+    ``changed`` is told after every crash and restart (the stack rewrites its state file)."""
+    while True:
+        await process.wait()
+        if (failure := process.death()) is None:
+            return
+        while True:
+            delay = restarts.crashed(failure.reason)
+            changed()
+            if delay is None:
+                policy = restarts.policy
+                raise GaveUpError(
+                    process.name,
+                    f"crashed {policy.limit} times within {policy.window:.0f} s, not restarted again; "
+                    f"last: {failure.reason}",
+                    failure.log_tail,
+                )
+            await asyncio.sleep(delay)
+            try:
+                await start()
+            except ProcessError as err:
+                failure = err
+                continue
+            restarts.restarted()
+            changed()
+            break

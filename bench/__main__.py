@@ -17,7 +17,7 @@ import platform
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import gas, issuance, revocation, signing, verification
+from . import gas, issuance, restart, revocation, signing, verification
 
 SIZES = {
     "full": {
@@ -77,6 +77,7 @@ async def run(quick: bool) -> dict:
         "verification": await verification.main(size["verify"], 4),
         "revocation": await revocation.main(size["revoke_single"], size["revoke_burst"]),
         "gas": await gas.main(),
+        "restart": await restart.main(2, 5.0, 5.0),
     }
 
 
@@ -113,6 +114,9 @@ def table(r: dict) -> list[str]:
         ("gas per revocation, batch of 100", f"{gas100['status_registry_gas_per_revocation']:,}",
          f"slot per credential {gas100['slot_per_credential_gas_per_revocation']:,}",
          f"<= {TARGETS['gas_batch_100']:,}"),
+        ("a verifier agent killed under load: back / 503s / else",
+         f"{r['restart']['wallet_verified_again_s']} s / {r['restart']['during_outage']['503']} / "
+         f"{r['restart']['unexpected']}", "-", "else = 0"),
         ("stack RSS at rest / after bulk",
          f"{i['rss_mb_at_rest']['total']} / {i['rss_mb_after_bulk']['total']} MB",
          "-", f"< {TARGETS['stack_rss_mb']:.0f} MB"),

@@ -1,5 +1,6 @@
 """The skeleton both controllers are built on: lifespan-owned agent client, problem+json, /health,
-and the endpoint the controller's agent posts its webhooks to."""
+the endpoint the controller's agent posts its webhooks to, request body limits and security headers on
+every response (docs/security.md)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from agent.client import AdminClient
 
-from .problems import install_problem_handlers
+from .headers import SECURITY_HEADERS, SecurityHeaders, docs_policy
+from .problems import install_problem_handlers, problem_response
 from .settings import ControllerSettings
+from .uploads import RequestLimits
 
-__all__ = ["AgentDep", "create_controller_app"]
+__all__ = ["AgentDep", "PROBLEM_RESPONSES", "create_controller_app"]
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +33,40 @@ AgentDep = Annotated[AdminClient, Depends(get_agent)]
 
 health_router = APIRouter(tags=["health"])
 
+_PROBLEM = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "format": "uri"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, "content": {"application/problem+json": {"schema": _PROBLEM}}}
+    for status, description in [
+        (400, "The request cannot be served as asked (a body over a limit among others)"),
+        (401, "Missing or wrong API key"),
+        (404, "Not found"),
+        (409, "Conflicts with the current state"),
+        (413, "The body is over the size limit"),
+        (422, "The request is not valid: each field and reason in errors"),
+        (502, "The credential agent failed"),
+        (503, "A service this needs is not available; retry"),
+    ]
+}
+"""The errors every route may answer, documented in the OpenAPI with their media type."""
 
-@health_router.get("/health", operation_id="health-get")
+
+@health_router.get(
+    "/health",
+    operation_id="health-get",
+    responses={503: {"description": "Degraded: what is missing", "content": {"application/json": {}}}},
+)
 async def health(request: Request, agent: AgentDep) -> JSONResponse:
     """200 when the controller and its agent can take work, 503 (with what is missing) otherwise."""
     ready = await agent.is_ready()
@@ -70,6 +106,40 @@ def _configure_logging(level: str) -> None:
         logging.getLogger(name).setLevel(level.upper())
 
 
+def _with_docs_policy(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = docs_policy(bytes(page.body).decode())
+    return page
+
+
+def _install_docs(app: FastAPI) -> None:
+    """FastAPI's /docs and /redoc, each with a policy that lets it load its UI from the CDN (the strict one
+    every other response carries would leave them blank). No OAuth redirect page: we use API keys."""
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        page = get_swagger_ui_html(
+            openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI", oauth2_redirect_url=None
+        )
+        return _with_docs_policy(page)
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return _with_docs_policy(get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} - ReDoc"))
+
+
+def _install_last_resort(app: FastAPI) -> None:
+    """A failure nobody foresaw is still problem+json (with the security headers: Starlette sends this
+    answer outside the middleware); the traceback goes to the log, not to the client."""
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(
+            500, "internal-error", "Internal error",
+            "The service failed to answer this request; the failure is in its log.",
+            request.url.path, headers=SECURITY_HEADERS,
+        )  # fmt: skip
+
+
 def create_controller_app(
     settings: ControllerSettings,
     *,
@@ -101,8 +171,18 @@ def create_controller_app(
         finally:
             await app.state.agent.aclose()
 
-    app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title, description=description, version=version, lifespan=lifespan,
+        docs_url=None, redoc_url=None,  # ours, with their own policy: _install_docs
+    )  # fmt: skip
     install_problem_handlers(app)
-    for router in [health_router, webhook_router, *routers]:
-        app.include_router(router)
+    _install_last_resort(app)
+    # The last added runs first: headers go on every answer, RequestLimits' refusals included.
+    app.add_middleware(RequestLimits, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
+    _install_docs(app)
+    app.include_router(health_router)
+    app.include_router(webhook_router)
+    for router in routers:
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     return app

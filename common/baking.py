@@ -1,7 +1,8 @@
 """Baked badges (Open Badges 3.0 §5.3): the credential inside the badge image.
 
 PNG: one uncompressed ``iTXt`` chunk with keyword ``openbadgecredential`` holding the credential JSON,
-placed before ``IEND``; a baked image holds exactly one.
+placed before ``IEND``; a baked image holds exactly one. The JSON inside is read with the same limits as JSON
+sent on its own (``common.limits``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import json
 import struct
 import zlib
 from typing import Any
+
+from .limits import JSONLimitError, loads
 
 __all__ = ["BakingError", "bake_png", "badge_png", "unbake_png"]
 
@@ -64,14 +67,18 @@ def unbake_png(png: bytes) -> dict[str, Any]:
     if len(found) > 1:
         raise BakingError("more than one openbadgecredential chunk")
     rest = found[0][len(KEYWORD) + 1 :]
+    if len(rest) < 2:
+        raise BakingError("the openbadgecredential chunk ends before its compression flag and method")
     compressed, _method = rest[0], rest[1]
     if compressed:
         raise BakingError("the openbadgecredential chunk is compressed; OB 3.0 requires it uncompressed")
     _language, _, rest = rest[2:].partition(b"\x00")
     _translated, _, text = rest.partition(b"\x00")
     try:
-        return json.loads(text.decode())
-    except (UnicodeDecodeError, ValueError) as err:
+        return loads(text.decode())
+    except JSONLimitError as err:
+        raise BakingError(f"the baked credential is refused: {err}") from err
+    except ValueError as err:  # UnicodeDecodeError, JSONDecodeError
         raise BakingError(f"the baked credential is not JSON: {err}") from err
 
 

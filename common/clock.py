@@ -1,6 +1,9 @@
 """Time as the controllers store it: aware UTC."""
 
 from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 
 def now() -> datetime:
@@ -10,3 +13,7 @@ def now() -> datetime:
 def aware(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; every one we store is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(aware)]
+"""A timestamp in an API answer: always with its zone (RFC 3339 ``date-time``), whatever the database did."""

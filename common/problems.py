@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.errors import AgentError, AgentUnavailableError
@@ -122,6 +123,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
         return problem_response(exc.status_code, slug, str(exc.detail), str(exc.detail), request.url.path)
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        """The database cannot be reached (or is locked): nothing was decided, the caller retries."""
+        log.error("database unavailable: %s", exc)
+        unavailable = ServiceUnavailable("The service's database is not reachable; try again shortly.")
+        return problem_response(
+            503, "database-unavailable", "The database is unavailable", unavailable.detail,
+            request.url.path, headers=unavailable.headers,
+        )  # fmt: skip
+
     @app.exception_handler(AgentError)
     async def _agent(request: Request, exc: AgentError) -> JSONResponse:
         log.error("agent call failed: %s", exc)
@@ -129,7 +141,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem_response(
                 503, "agent-unavailable", "The credential agent is unavailable",
                 "The service's credential agent is not reachable; try again shortly.",
-                request.url.path,
+                request.url.path, headers=ServiceUnavailable.headers,
             )  # fmt: skip
         return problem_response(
             502, "agent-error", "The credential agent failed",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .outbound import OutboundPolicy
+
 
 class ControllerSettings(BaseSettings):
     """Read once at start-up (env vars, then an optional ``.env``) and injected; secrets have no default."""
@@ -18,3 +20,12 @@ class ControllerSettings(BaseSettings):
     """Seconds to wait for one admin API call."""
     log_level: str = "INFO"
     """The controller's own log (workers, reconciler); uvicorn's access log is separate."""
+    max_upload_bytes: int = 2_000_000
+    """The largest request body (a credential file, a CSV): refused with 413 before it is parsed."""
+    outbound_allow: str = ""
+    """Hosts (``host``, ``host:port``) and CIDR ranges, comma-separated, that status list and callback URLs
+    may name although they are not public addresses (``common.outbound``). ``mcred up`` names its issuer."""
+
+    @property
+    def outbound(self) -> OutboundPolicy:
+        return OutboundPolicy.parse(self.outbound_allow)

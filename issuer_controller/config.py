@@ -24,7 +24,6 @@ class IssuerSettings(ControllerSettings):
     """Seconds an exchange holds its slot waiting for the wallet; then the reconciler follows it."""
     reconcile_interval: float = 15.0
     """Seconds between passes that catch up with webhooks the controller missed."""
-    max_upload_bytes: int = 2_000_000
     status_list_size: int = 131_072
     chain_rpc_url: str | None = None
     """The EVM node the status lists are anchored on (anvil locally, Sepolia by URL). Without it (and

@@ -64,9 +64,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             engine=engine,
             sessions=session_factory(engine),
             http=http,
-            ports=chain_ports(
-                agent, chain, http, settings.status_registry, settings.issuer_registry, settings.cache_ttl
-            ),
+            ports=chain_ports(agent, chain, http, settings),
             didcomm=asyncio.Semaphore(settings.didcomm_concurrency),
             chain=chain,
         )

@@ -36,6 +36,9 @@ class Institution(Base):
     """What learners' wallets show for the institution (invitations); its legal ``name`` when unset."""
     logo_url: Mapped[str | None] = mapped_column(String(500))
     """An HTTPS image wallets show beside the name, and the issuer Profile's ``image``."""
+    chain_account: Mapped[str | None] = mapped_column(String(42))
+    """The institution's own chain account (a key in its agent's wallet): owns its status lists, and is what
+    IssuerRegistry binds to its DID. None only for institutions registered before it existed (made on use)."""
 
     @property
     def shown_name(self) -> str:

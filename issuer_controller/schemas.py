@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from common.clock import UtcDatetime
 from common.display import DisplayName, LogoUrl
 from common.microcredential import Award, Template
 
@@ -45,10 +45,10 @@ class InstitutionOut(BaseModel):
     url: str | None
     identifiers: dict[str, str]
     did: str
-    created_at: datetime
+    created_at: UtcDatetime
     chain_account: str | None = Field(
         None,
-        description="The chain account that owns the institution's status lists (bind it when accrediting)",
+        description="The institution's own chain account: owns its status lists; bind it when accrediting",
     )
 
 
@@ -61,8 +61,8 @@ class TemplateOut(BaseModel):
     status: str
     achievement_id: str
     definition: Template
-    created_at: datetime
-    retired_at: datetime | None
+    created_at: UtcDatetime
+    retired_at: UtcDatetime | None
 
 
 class Learner(BaseModel):
@@ -83,7 +83,7 @@ class OfferCreate(BaseModel):
 
 class HistoryEntry(BaseModel):
     state: str
-    at: datetime
+    at: UtcDatetime
     detail: str | None
 
 
@@ -100,9 +100,9 @@ class OfferOut(BaseModel):
     qr_svg_url: str
     holder_did: str | None
     bulk_row: int | None = Field(None, description="The CSV line, for offers of a bulk issuance")
-    created_at: datetime
-    expires_at: datetime
-    issued_at: datetime | None
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
+    issued_at: UtcDatetime | None
     history: list[HistoryEntry]
 
 
@@ -127,8 +127,8 @@ class StatusChangeOut(BaseModel):
     action: str = Field(description="revoke, suspend or reinstate")
     reason: str
     state: str = Field(description="pending (in the outbox), batched (transaction on its way) or anchored")
-    requested_at: datetime
-    anchored_at: datetime | None
+    requested_at: UtcDatetime
+    anchored_at: UtcDatetime | None
     transaction: str | None = Field(None, description="The StatusRegistry.update transaction's hash")
     block: int | None
     last_error: str | None = Field(None, description="Why the last anchoring attempt failed, while it waits")
@@ -198,7 +198,7 @@ class PathwayOut(BaseModel):
     requirements: list[Requirement]
     policy: str
     page_url: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class ClaimCreate(BaseModel):
@@ -220,5 +220,5 @@ class ClaimOut(BaseModel):
     offer_id: str | None
     affected: str | None
     affected_action: str | None
-    created_at: datetime
-    expires_at: datetime
+    created_at: UtcDatetime
+    expires_at: UtcDatetime

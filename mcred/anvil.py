@@ -38,14 +38,21 @@ def anvil_binary(root: Path = PROJECT_ROOT) -> Path:
     return path
 
 
+STATE_INTERVAL = 1
+"""Seconds between anvil's writes of its state file: a node killed outright (SIGKILL, out of memory) comes
+back with everything but the transactions of its last second; one stopped with SIGTERM writes all at exit."""
+
+
 def anvil_argv(binary: Path, host: str, port: int, chain_id: int, state_file: Path) -> list[str]:
-    """``--state`` loads the chain from the file at start and writes it back at exit."""
+    """``--state`` loads the chain from the file at start and writes it back at exit (and every
+    ``STATE_INTERVAL`` seconds)."""
     return [
         str(binary),
         "--host", host,
         "--port", str(port),
         "--chain-id", str(chain_id),
         "--state", str(state_file),
+        "--state-interval", str(STATE_INTERVAL),
     ]  # fmt: skip
 
 
@@ -58,6 +65,14 @@ async def chain_id(http: httpx.AsyncClient, rpc_url: str) -> int | None:
         return int(response.json()["result"], 16)
     except (httpx.HTTPError, ValueError, KeyError):
         return None
+
+
+async def has_code(http: httpx.AsyncClient, rpc_url: str, address: str) -> bool:
+    """Whether a contract lives at ``address`` (a node restarted from a lost state has none)."""
+    response = await http.post(
+        rpc_url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_getCode", "params": [address, "latest"]}
+    )
+    return response.json().get("result", "0x") not in ("0x", "0x0", None)
 
 
 async def local_node(folder: Path, chain: int = 31337) -> tuple[ManagedProcess, str]:

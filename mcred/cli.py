@@ -15,6 +15,7 @@ import httpx
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from agent.keyfiles import tighten
 from agent.process import ProcessError, pid_alive
 from revocation.accreditation import accredit, deaccredit, is_accredited
 from revocation.chain import ChainClient
@@ -40,17 +41,17 @@ def _print_components(components: dict[str, ComponentInfo]) -> None:
 
 
 async def _wait_for_stop_signal(stack: Stack) -> ProcessError | None:
-    """Until Ctrl-C / SIGTERM ('mcred down'), or a component dies on its own: then why it died."""
+    """Until Ctrl-C / SIGTERM ('mcred down'), or a part crashed too often to be restarted: then why."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     stop_task = asyncio.create_task(stop.wait())
-    death_task = asyncio.create_task(stack.wait_for_death())
-    done, pending = await asyncio.wait({stop_task, death_task}, return_when=asyncio.FIRST_COMPLETED)
+    failure_task = asyncio.create_task(stack.wait_for_failure())
+    done, pending = await asyncio.wait({stop_task, failure_task}, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
-    return death_task.result() if death_task in done else None
+    return failure_task.result() if failure_task in done else None
 
 
 async def _up() -> int:
@@ -69,10 +70,11 @@ async def _up() -> int:
     _say(f"  API docs: {components['issuer'].url}/docs and {components['verifier'].url}/docs")
     _say(f"  Operator API keys: {stack.operator_key_path('issuer')} (registers institutions),")
     _say(f"    {stack.operator_key_path('verifier')} (registers employers)")
-    _say("Ctrl-C or 'mcred down' stops everything.")
+    _say("A part that crashes is restarted ('mcred status' counts it); Ctrl-C or 'mcred down' stops all.")
     died = await _wait_for_stop_signal(stack)
     if died is not None:
         _say(f"mcred: {died}")
+        _say("mcred: stopping the stack")
     await stack.down()
     _say("Stopped.")
     return 0 if died is None else 1
@@ -119,7 +121,8 @@ def down() -> None:
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object instead of a table")] = False,
 ) -> None:
-    """What runs now: each component, whether it answers, and its memory. Exit 1 unless all answer."""
+    """What runs now: each component, whether it answers, its memory, and how often it was restarted (and
+    why it last ended). Exit 1 unless all answer."""
     state = read_state(StackSettings().data_dir.resolve())
     if state is None or not pid_alive(state["pid"]):
         if as_json:
@@ -136,7 +139,8 @@ def status(
         for r in rows:
             rss = f"{r['rss_bytes'] / 2**20:6.1f} MB" if r["rss_bytes"] else "     -   "
             mark = "up  " if r["answering"] else "DOWN"
-            _say(f"  {mark} {r['name']:<16} {r['url']:<28} {rss}  pid {r['pid']}")
+            restarts = f"  restarted {r['restarts']}x, last: {r['last_exit']}" if r.get("last_exit") else ""
+            _say(f"  {mark} {r['name']:<16} {r['url']:<28} {rss}  pid {r['pid']}{restarts}")
     raise typer.Exit(0 if healthy else 1)
 
 
@@ -271,7 +275,9 @@ def chain_deploy(rpc_url: RpcOption = "http://127.0.0.1:8545", key: KeyOption = 
         finally:
             await client.aclose()
 
-    for name, address in asyncio.run(run()).items():
+    deployed = asyncio.run(run())
+    tighten(_record().parent)  # the data directory is its owner's alone
+    for name, address in deployed.items():
         _say(f"{name}: {address}")
 
 
@@ -314,6 +320,14 @@ def registry_revoke(
     record: Annotated[
         int, typer.Option(help="Which accreditation record to end (see 'accredit' output)")
     ] = 0,
+    for_cause: Annotated[
+        bool,
+        typer.Option(
+            "--for-cause",
+            help="Withdrawn for cause (fraud, a failed audit): voids what it covered before too. Without it, "
+            "credentials issued before now stay accredited (docs/on-chain.md).",
+        ),
+    ] = False,
     rpc_url: RpcOption = "http://127.0.0.1:8545",
     key: KeyOption = None,
 ) -> None:
@@ -322,11 +336,12 @@ def registry_revoke(
     async def run() -> str:
         client, registry = await _registry(rpc_url, key)
         try:
-            return await deaccredit(client, registry, did, record)
+            return await deaccredit(client, registry, did, record, for_cause=for_cause)
         finally:
             await client.aclose()
 
-    _say(f"de-accredited {did} (record {record}, tx {asyncio.run(run())})")
+    how = "for cause" if for_cause else "from now on"
+    _say(f"de-accredited {did} {how} (record {record}, tx {asyncio.run(run())})")
 
 
 @registry_app.command("check")
@@ -336,7 +351,8 @@ def registry_check(
     at: Annotated[datetime | None, typer.Option(help="Moment (UTC); default now")] = None,
     rpc_url: RpcOption = "http://127.0.0.1:8545",
 ) -> None:
-    """Was the DID accredited for the scope at that moment? Exit 0 if yes, 1 if not."""
+    """Is a credential the DID issued at that moment, for the scope, accredited (the contract's rule, as every
+    verifier applies it)? Exit 0 if yes, 1 if not."""
 
     async def run() -> bool:
         client, registry = await _registry(rpc_url, None)

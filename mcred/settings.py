@@ -26,3 +26,7 @@ class StackSettings(BaseSettings):
     """Where wallets and controller data live: SQLite files under ``data_dir`` (the embedded default), or
     PostgreSQL at ``postgres_url`` (the production shape; one database per wallet and per controller)."""
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432"
+    restart_limit: int = 5
+    """A part that crashes this many times within ``restart_window`` seconds is not started again: the stack
+    stops, saying why. Until then each crash is followed by a restart after 0.5 s, doubling up to 30 s."""
+    restart_window: float = 60.0

@@ -2,6 +2,9 @@
 
 Started in dependency order (chain and agents side by side, then the controllers that drive the agents),
 stopped in reverse; a state file lets ``mcred status`` and ``mcred down`` find a stack started elsewhere.
+A part that crashes is started again on its port while the others keep serving (``RestartPolicy``); only a
+part that keeps crashing ends the stack (``wait_for_failure``). Secrets reach the parts in their environment,
+never on a command line, and no log repeats one.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
 
 from agent.config import AgentRole, PostgresWallets
-from agent.keyfiles import secret_file
+from agent.keyfiles import Redactor, private_dir, secret_file, tighten, write_private
 from agent.process import (
     ManagedProcess,
     PortBook,
@@ -33,11 +37,11 @@ from agent.process import (
     retry_taken_port,
     rss_bytes,
 )
-from agent.supervisor import AgentSupervisor
+from agent.supervisor import AgentSupervisor, RestartPolicy, Restarts, keep_running
 from revocation.chain import ChainClient
 from revocation.deploy import ensure_deployed
 
-from .anvil import ANVIL_DEPLOYER_KEY, ANVIL_ISSUER_KEY, anvil_argv, anvil_binary, chain_id
+from .anvil import ANVIL_DEPLOYER_KEY, ANVIL_ISSUER_KEY, anvil_argv, anvil_binary, chain_id, has_code
 from .settings import StackSettings
 
 __all__ = [
@@ -65,6 +69,10 @@ class ComponentInfo:
     pid: int
     log: str
     startup_seconds: float
+    restarts: int = 0
+    """How often it was started again after a crash."""
+    last_exit: str | None = None
+    """Why it last ended on its own (``exited with code -9 (SIGKILL)``), None if it never did."""
 
 
 class Stack:
@@ -76,19 +84,33 @@ class Stack:
             if settings.database == "postgres"
             else None
         )
+        self.redact = Redactor([ANVIL_DEPLOYER_KEY, ANVIL_ISSUER_KEY])
+        """Every secret of the stack, scrubbed from every part's log."""
+        if settings.database == "postgres" and (password := urlsplit(settings.postgres_url).password):
+            self.redact.add(password)
         self.agents = AgentSupervisor(
             self.data_dir / "agents",
             ready_timeout=settings.ready_timeout,
             postgres=self.postgres,
             public_host=settings.public_host,
+            redact=self.redact,
         )
+        self.restart_policy = RestartPolicy(limit=settings.restart_limit, window=settings.restart_window)
         self.components: dict[str, ComponentInfo] = {}
         self.ports = PortBook(self.data_dir / "ports.json")
         self.contracts: dict[str, str] = {}
         """Registry addresses on the local chain (deployed on first start, kept with its state)."""
         self._processes: dict[str, ManagedProcess] = {}
         self._sockets: dict[str, socket.socket] = {}
-        """Controllers' ports held until their processes take them over."""
+        """Controllers' listening sockets, held from the moment their ports are chosen until the stack
+        stops: a restarted controller serves on the same one; meanwhile callers queue, not refused."""
+        self._controller_ports: dict[str, int] = {}
+        """Each controller's port, once chosen (kept across its restarts)."""
+        self._ready: dict[str, Callable[[], Awaitable[bool]]] = {}
+        """How each part started here (not agents: their supervisor knows) says it answers."""
+        self._watchers: dict[str, asyncio.Task[None]] = {}
+        self._started = ""
+        self._failure: asyncio.Future[ProcessError] | None = None
         self._http: httpx.AsyncClient | None = None
 
     def operator_key_path(self, controller: str = "issuer") -> Path:
@@ -96,7 +118,9 @@ class Stack:
 
     def operator_key_of(self, controller: str) -> str:
         """A controller's operator API key (registers institutions, or employers), made on first start."""
-        return secret_file(self.operator_key_path(controller), lambda: "mco_" + secrets.token_urlsafe(32))
+        key = secret_file(self.operator_key_path(controller), lambda: "mco_" + secrets.token_urlsafe(32))
+        self.redact.add(key)
+        return key
 
     @property
     def operator_key(self) -> str:
@@ -108,7 +132,8 @@ class Stack:
 
     async def up(self) -> dict[str, ComponentInfo]:
         """Start everything and return once every component answers; on failure nothing is left running."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
+        tighten(self.data_dir)  # a data directory from before modes were private
         running = read_state(self.data_dir)
         if running and pid_alive(running["pid"]):
             raise StackError(
@@ -116,6 +141,8 @@ class Stack:
                 "'mcred down' stops it"
             )
         self._http = httpx.AsyncClient(timeout=5)
+        self._failure = asyncio.get_running_loop().create_future()
+        self._started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         s = self.settings
         try:
             issuer_port = self._reserve_port("issuer")
@@ -140,11 +167,14 @@ class Stack:
         except BaseException:
             await self.down()
             raise
+        for name in self.components:
+            self._watch(name)
         self._write_state()
         return self.components
 
     async def down(self) -> None:
         """Controllers first, then agents, then the chain: each stops before what it depends on."""
+        await self._unwatch(*self._watchers)
         for kind in ("controller", "agent", "chain"):
             names = [n for n, c in self.components.items() if c.kind == kind]
             if kind == "agent":
@@ -163,10 +193,13 @@ class Stack:
             self._http = None
 
     async def stop_part(self, name: str) -> None:
-        """Stop one part alone (``chain``, ``issuer`` or ``verifier``), its state kept: an outage, as the
-        other parts see it."""
+        """Stop one part alone (``chain``, ``issuer`` or ``verifier``), its state kept, its port released:
+        an outage, as the other parts see it (not restarted: it did not crash)."""
+        await self._unwatch(name)
         await self._processes.pop(name).stop()
         self.components.pop(name)
+        if (sock := self._sockets.pop(name, None)) is not None:
+            sock.close()
 
     async def start_part(self, name: str) -> None:
         """Start it again on the same port (after ``stop_part``)."""
@@ -175,27 +208,89 @@ class Stack:
         else:
             self._reserve_port(name)
             await self._start_controller(name)
+        self._watch(name)
         self._write_state()
 
-    async def wait_for_death(self) -> ProcessError:
-        """Until some component exits on its own; returns why (with its log tail)."""
-        waits = {asyncio.create_task(p.wait()): p for p in self._processes.values()}
+    async def wait_for_failure(self) -> ProcessError:
+        """Until a part crashed too often to be started again (``RestartPolicy``); returns why, with the
+        tail of its log. Crashes before that are restarts, not failures."""
+        return await asyncio.shield(self._failure)
+
+    # --- supervision -----------------------------------------------------------------------------
+    def _watch(self, name: str) -> None:
+        """Restart ``name`` whenever it dies on its own, as the policy allows."""
+        info, process = self.components[name], self._processes[name]
+        restarts = Restarts(self.restart_policy)
+        if info.kind == "agent":
+            agent = name.removesuffix("-agent")
+
+            async def start() -> None:
+                await self.agents.restart(agent)
+        elif info.kind == "chain":
+            start = self._restart_chain
+        else:
+
+            async def start() -> None:
+                await self._run(name)
+
+        def changed() -> None:
+            info.pid, info.restarts, info.last_exit = process.pid, restarts.count, restarts.last_exit
+            self._write_state()
+
+        async def supervise() -> None:
+            try:
+                await keep_running(process, start, restarts, changed)
+            except ProcessError as err:
+                self._fail(err)
+            except Exception as err:  # a bug in supervision must stop the stack, loudly, not go unseen
+                self._fail(ProcessError(name, f"could not be restarted: {err!r}", process.log_tail()))
+
+        self._watchers[name] = asyncio.create_task(supervise(), name=f"supervise {name}")
+
+    def _fail(self, err: ProcessError) -> None:
+        if not self._failure.done():
+            self._failure.set_result(err)
+
+    async def _unwatch(self, *names: str) -> None:
+        tasks = [self._watchers.pop(n) for n in names if n in self._watchers]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _restart_chain(self) -> None:
+        """anvil again on its port, from its state file; a node that came back without the registries lost
+        its state, and the controllers' addresses point at nothing: that is no restart."""
+        await self._run("chain")
+        process, url = self._processes["chain"], self.components["chain"].url
         try:
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in waits:
-                task.cancel()
-        died = waits[done.pop()].death()
-        return died or ProcessError("stack", "a component stopped", "")
+            missing = [n for n, at in self.contracts.items() if not await has_code(self._http, url, at)]
+        except (httpx.HTTPError, ValueError) as err:
+            why = f"stopped answering right after its restart ({err!r})"
+        else:
+            state = self.data_dir / "chain" / "anvil-state.json"
+            why = missing and f"came back without its state: no {' or '.join(missing)} (state file {state})"
+        if why:
+            await process.stop()
+            raise ProcessError("chain", why, process.log_tail())
 
     # --- components ---------------------------------------------------------------------------
     def _reserve_port(self, controller: str) -> int:
-        """Hold the controller's port from now until its process serves on it: the agents started
-        meanwhile already carry its webhook URL, so the port cannot change if someone takes it."""
+        """Hold the controller's port from now until the stack stops: the agents started meanwhile already
+        carry its webhook URL, so the port cannot change if someone takes it, nor while it restarts."""
         s = self.settings
         port = self.ports.port(controller, getattr(s, f"{controller}_port"))
         self._sockets[controller] = listening_socket(self._listen_host, port)
+        self._controller_ports[controller] = port
         return port
+
+    def _outbound_allow(self, controller: str) -> str:
+        """The embedded issuer serves its status lists on this machine's loopback (or LAN) address, which
+        requests made on a credential's say-so may otherwise not reach (``common.outbound``): name that
+        origin, and what the operator allows besides (``MCRED_<CONTROLLER>_OUTBOUND_ALLOW``)."""
+        s, port = self.settings, self._controller_ports["issuer"]
+        own = [f"{host}:{port}" for host in dict.fromkeys([s.host, s.public_host]) if host]
+        extra = os.environ.get(f"MCRED_{controller.upper()}_OUTBOUND_ALLOW", "")
+        return ",".join([*own, extra] if extra else own)
 
     @property
     def _listen_host(self) -> str:
@@ -204,8 +299,7 @@ class Stack:
 
     async def _start_chain(self) -> None:
         s = self.settings
-        chain_dir = self.data_dir / "chain"
-        chain_dir.mkdir(parents=True, exist_ok=True)
+        chain_dir = private_dir(self.data_dir / "chain")
         binary = s.anvil_bin or anvil_binary()
 
         async def start() -> str:
@@ -225,6 +319,7 @@ class Stack:
             self.contracts = await ensure_deployed(client, chain_dir / "deployments.json")
         finally:
             await client.aclose()
+        tighten(chain_dir)  # revocation.deploy writes deployments.json with the default mode
 
     async def _start_agent(self, role: AgentRole, webhook_url: str | None) -> None:
         agent = await self.agents.start(role, webhook_url=webhook_url)
@@ -236,7 +331,8 @@ class Stack:
         )  # fmt: skip
 
     async def _start_controller(self, name: str) -> None:
-        """Serves on the socket ``_reserve_port`` holds, handed over to uvicorn (``--fd``)."""
+        """Serves on the socket ``_reserve_port`` holds, handed over to uvicorn (``--fd``). Its secrets (the
+        operator key, its agent's admin API key, the chain key) are in its environment only."""
         s = self.settings
         agent = self.agents.agents[name].launch
         sock = self._sockets[name]
@@ -254,6 +350,7 @@ class Stack:
         settings["ISSUER_REGISTRY"] = self.contracts["IssuerRegistry"]
         if name == "issuer":
             settings["CHAIN_KEY"] = ANVIL_ISSUER_KEY
+        settings["OUTBOUND_ALLOW"] = self._outbound_allow(name)
         env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",
@@ -267,8 +364,7 @@ class Stack:
                 return False
 
         log = self.data_dir / name / "controller.log"
-        with self._sockets.pop(name):
-            await self._start_process(name, "controller", url, argv, log, ready, env, (sock.fileno(),))
+        await self._start_process(name, "controller", url, argv, log, ready, env, (sock.fileno(),))
 
     async def _database_url(self, controller: str) -> str:
         """A SQLite file under the data directory, or the controller's own PostgreSQL database."""
@@ -289,20 +385,31 @@ class Stack:
         env: dict[str, str] | None = None,
         pass_fds: tuple[int, ...] = (),
     ) -> None:
-        process = ManagedProcess(name, argv, log, env=env, pass_fds=pass_fds)
-        await process.start()
+        process = ManagedProcess(name, argv, log, env=env, pass_fds=pass_fds, redact=self.redact)
         self._processes[name] = process
-        self.components[name] = ComponentInfo(name, kind, url, process.pid, str(log), 0.0)
-        seconds = await process.wait_ready(ready, self.settings.ready_timeout)
-        self.components[name].startup_seconds = round(seconds, 2)
+        self.components[name] = ComponentInfo(name, kind, url, 0, str(log), 0.0)
+        self._ready[name] = ready
+        await self._run(name)
+
+    async def _run(self, name: str) -> None:
+        """Start the part's process and return once it answers; on failure nothing of it is left running."""
+        process, info = self._processes[name], self.components[name]
+        await process.start()
+        info.pid = process.pid
+        try:
+            seconds = await process.wait_ready(self._ready[name], self.settings.ready_timeout)
+        except BaseException:
+            await process.stop()
+            raise
+        info.startup_seconds = round(seconds, 2)
 
     def _write_state(self) -> None:
         state = {
             "pid": os.getpid(),
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "started": self._started,
             "components": {n: asdict(c) for n, c in self.components.items()},
         }
-        self.state_path.write_text(json.dumps(state, indent=2))
+        write_private(self.state_path, json.dumps(state, indent=2))
 
 
 def database_prefix(data_dir: Path) -> str:

@@ -1,4 +1,10 @@
-"""Accreditation through IssuerRegistry: scopes as bytes32, windows as unix seconds."""
+"""Accreditation through IssuerRegistry: scopes as bytes32, windows as unix seconds.
+
+"Accredited" has one definition, the contract's ``isAccredited``, mirrored by ``Accreditation.accredits`` for
+everything that reads the history (the verifier's check, stacking, the CLI): a record covers the credential's
+scope and its issuance moment lies in the record's window, and the record was not withdrawn for cause. A
+withdrawal for cause voids everything the record covered; an ordinary withdrawal ends it, and credentials
+issued before it stay accredited (docs/on-chain.md)."""
 
 from __future__ import annotations
 
@@ -36,9 +42,9 @@ async def accredit(
     return event.args.record, receipt["transactionHash"].to_0x_hex()
 
 
-async def deaccredit(client: ChainClient, registry: str, did: str, record: int) -> str:
+async def deaccredit(client: ChainClient, registry: str, did: str, record: int, *, for_cause: bool) -> str:
     contract = client.contract("IssuerRegistry", registry)
-    receipt = await client.transact(contract.functions.deaccredit(did, record))
+    receipt = await client.transact(contract.functions.deaccredit(did, record, for_cause))
     return receipt["transactionHash"].to_0x_hex()
 
 
@@ -55,11 +61,27 @@ class Accreditation:
     valid_from: datetime
     valid_until: datetime
     revoked_at: datetime | None
+    for_cause: bool
     authority: str
 
     def covers(self, scope: str, moment: datetime) -> bool:
-        """In scope and in the window at ``moment`` (a withdrawal is the caller's to judge)."""
+        """In scope and in the window at ``moment``, whatever happened to the record since."""
         return self.scope in (bytes(32), scope_id(scope)) and self.valid_from <= moment < self.valid_until
+
+    def accredits(self, scope: str, moment: datetime) -> bool:
+        """The contract's ``isAccredited`` rule for this record (see the module docstring)."""
+        standing = self.revoked_at is None or (not self.for_cause and moment < self.revoked_at)
+        return self.covers(scope, moment) and standing
+
+
+def accrediting(records: list[Accreditation], scope: str, moment: datetime) -> Accreditation | None:
+    """The record that accredits a credential issued at ``moment`` for ``scope``, if any."""
+    return next((r for r in records if r.accredits(scope, moment)), None)
+
+
+def bound_accounts(records: list[Accreditation]) -> set[str]:
+    """The chain accounts IssuerRegistry has bound to the DID (the owners its status lists may have)."""
+    return {r.account for r in records}
 
 
 def _moment(seconds: int) -> datetime:
@@ -77,7 +99,8 @@ async def history(client: ChainClient, registry: str, did: str) -> list[Accredit
             _moment(start),
             _moment(until),
             _moment(revoked) if revoked else None,
+            for_cause,
             authority,
         )  # fmt: skip
-        for n, (account, scope, start, until, revoked, authority) in enumerate(rows)
+        for n, (account, scope, start, until, revoked, for_cause, authority) in enumerate(rows)
     ]

@@ -31,6 +31,12 @@ class ChainClient:
     def address(self) -> str:
         return self.account.address
 
+    async def chain_id(self) -> int:
+        try:
+            return await self.w3.eth.chain_id
+        except (TimeoutError, OSError) as err:
+            raise ChainUnavailableError(f"{self.rpc_url}: {err}") from err
+
     async def aclose(self) -> None:
         await self.w3.provider.disconnect()
 

@@ -16,6 +16,7 @@ from eth_utils import keccak, to_checksum_address
 
 from .bitstring import Bitstring
 from .chain import ChainClient
+from .delegation import split_signature
 from .errors import ChainError
 
 __all__ = [
@@ -24,6 +25,9 @@ __all__ = [
     "ReplayError",
     "Update",
     "create_list",
+    "delegation_nonce",
+    "is_delegate",
+    "set_delegate_by_sig",
     "find_update",
     "list_id",
     "list_state",
@@ -109,13 +113,51 @@ def _chain_list(row: tuple) -> ChainList:
 
 
 async def create_list(
-    client: ChainClient, registry: str, list_key: bytes, purpose: Purpose, size: int
+    client: ChainClient,
+    registry: str,
+    list_key: bytes,
+    purpose: Purpose,
+    size: int,
+    owner: str | None = None,
 ) -> int:
-    """Returns the block the list was created in."""
-    call = client.contract(CONTRACT, registry).functions.createList(
-        list_key, int(purpose), size, Bitstring(size).commitment()
-    )
+    """Returns the block the list was created in. With ``owner`` (an institution's own account, which made
+    the client its delegate), the list is that account's; otherwise the client's."""
+    functions = client.contract(CONTRACT, registry).functions
+    empty = Bitstring(size).commitment()
+    if owner is None or to_checksum_address(owner) == client.address:
+        call = functions.createList(list_key, int(purpose), size, empty)
+    else:
+        call = functions.createListFor(to_checksum_address(owner), list_key, int(purpose), size, empty)
     return (await client.transact(call))["blockNumber"]
+
+
+async def is_delegate(client: ChainClient, registry: str, owner: str, delegate: str) -> bool:
+    [allowed] = await client.view(
+        CONTRACT, registry, "delegates", to_checksum_address(owner), to_checksum_address(delegate)
+    )
+    return allowed
+
+
+async def delegation_nonce(client: ChainClient, registry: str, owner: str) -> int:
+    [nonce] = await client.view(CONTRACT, registry, "nonces", to_checksum_address(owner))
+    return nonce
+
+
+async def set_delegate_by_sig(
+    client: ChainClient,
+    registry: str,
+    owner: str,
+    delegate: str,
+    allowed: bool,
+    deadline: int,
+    signature: str,
+) -> str:
+    """Submit the owner's signed delegation (``delegation.delegation``); returns the transaction hash."""
+    v, r, s = split_signature(signature)
+    call = client.contract(CONTRACT, registry).functions.setDelegateBySig(
+        to_checksum_address(owner), to_checksum_address(delegate), allowed, deadline, v, r, s
+    )
+    return (await client.transact(call))["transactionHash"].to_0x_hex()
 
 
 async def update(

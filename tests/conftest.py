@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from agent.config import AgentRole
+from agent.process import listening_socket
 from agent.supervisor import AgentSupervisor, RunningAgent
 from mcred.settings import StackSettings
 from mcred.stack import Stack
@@ -55,7 +57,20 @@ async def agents(supervisor: AgentSupervisor, webhooks: WebhookCollector) -> dic
 
 
 @pytest.fixture(scope="session")
-async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+def callback_socket() -> Iterator[socket.socket]:
+    """A loopback port an employer's callback server listens on in tests: the one private address the
+    shared verifier may call besides its issuer (``MCRED_VERIFIER_OUTBOUND_ALLOW``, set before it starts)."""
+    sock = listening_socket("127.0.0.1", 0)
+    os.environ["MCRED_VERIFIER_OUTBOUND_ALLOW"] = f"127.0.0.1:{sock.getsockname()[1]}"
+    yield sock
+    os.environ.pop("MCRED_VERIFIER_OUTBOUND_ALLOW", None)
+    sock.close()
+
+
+@pytest.fixture(scope="session")
+async def stack(
+    tmp_path_factory: pytest.TempPathFactory, callback_socket: socket.socket
+) -> AsyncIterator[Stack]:
     """The whole embedded stack (anvil, three agents, both controllers) on free ports, shared."""
     settings = StackSettings(
         data_dir=Path(tmp_path_factory.mktemp("stack")), chain_port=0, issuer_port=0, verifier_port=0

@@ -32,5 +32,4 @@ class VerifierSettings(ControllerSettings):
     held by time: each check reads the list's version on chain and reuses only the bits of that version."""
     fetch_timeout: float = 10.0
     """Seconds to fetch a published status list."""
-    max_upload_bytes: int = 2_000_000
     callback_attempts: int = 5

@@ -35,9 +35,7 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
         http = httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
         agent = app.state.agent
         chain = ChainClient(settings.chain_rpc_url, READ_ONLY_KEY) if settings.chain_rpc_url else None
-        ports = chain_ports(
-            agent, chain, http, settings.status_registry, settings.issuer_registry, settings.cache_ttl
-        )
+        ports = chain_ports(agent, chain, http, settings)
         ctx = VerifierContext(
             settings=settings,
             agent=agent,

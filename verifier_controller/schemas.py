@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
+from common.clock import UtcDatetime
 from common.display import LogoUrl
 
 from .models import ProofRequest
@@ -35,7 +35,7 @@ class EmployerOut(BaseModel):
     id: str
     name: str
     logo_url: str | None
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class EmployerCreated(EmployerOut):
@@ -50,8 +50,12 @@ class CriteriaIn(BaseModel):
         None, max_length=100, description="An IQR qualification or learning-outcome-set code"
     )
     min_eqf_level: int | None = Field(None, ge=1, le=8, description="At least this EQF level")
-    accredited_only: bool = Field(True, description="From issuers accredited on chain only")
-    not_expired: bool = Field(True, description="Valid now")
+    not_expired: bool = Field(
+        True,
+        description="Valid now; false also accepts a credential past its validUntil (the skill was proven "
+        "then). The issuer's accreditation at issuance is always checked: it is what makes a status list "
+        "the issuer's.",
+    )
 
 
 class ProofRequestCreate(BaseModel):
@@ -66,7 +70,7 @@ class ProofRequestCreate(BaseModel):
 
 class HistoryEntry(BaseModel):
     state: str
-    at: datetime
+    at: UtcDatetime
     detail: str | None
 
 
@@ -87,9 +91,9 @@ class ProofRequestOut(BaseModel):
     presentation: dict[str, Any] | None = Field(description="What the wallet presented, as received")
     callback_url: str | None
     callback_state: str | None
-    created_at: datetime
-    expires_at: datetime
-    finished_at: datetime | None
+    created_at: UtcDatetime
+    expires_at: UtcDatetime
+    finished_at: UtcDatetime | None
     history: list[HistoryEntry]
 
 
@@ -124,4 +128,4 @@ class VerificationOut(BaseModel):
     kind: str
     verified: bool
     report: dict[str, Any]
-    created_at: datetime
+    created_at: UtcDatetime

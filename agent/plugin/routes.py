@@ -16,6 +16,7 @@ from aiohttp_apispec import docs
 from pyld.jsonld import JsonLdError
 
 from ..contexts import ContextNotBundledError
+from . import chain
 from .loader import OfflineDocumentLoader
 
 
@@ -97,11 +98,40 @@ async def jsonld_errors_middleware(request: web.BaseRequest, handler):
         return web.json_response({"message": _innermost_message(err)}, status=400)
 
 
+API_DOCS = ("/api/doc", "/api/docs/", "/static/swagger/")
+"""ACA-Py serves its Swagger UI and OpenAPI document without the admin key, and has no setting to stop it."""
+ALWAYS = ("/status", "/mcred/contexts")
+"""What answers before the offline loader is bound: the supervisor's readiness probes."""
+
+
+@web.middleware
+async def no_api_docs(request: web.BaseRequest, handler):
+    """The admin API's map stays with whoever holds its key (who has our client and docs/agents.md)."""
+    if request.path.startswith(API_DOCS):
+        raise web.HTTPNotFound()
+    return await handler(request)
+
+
+@web.middleware
+async def offline_or_unavailable(request: web.BaseRequest, handler):
+    """ACA-Py opens its admin API a moment before the start-up event binds our offline loader; a credential
+    verified in that moment would be checked with contexts fetched from the network (offline: a failed
+    signature, a wrong verdict). Until the loader is bound every other call is 503: no verdict, retry."""
+    context = request.get("context")
+    if context is not None and not request.path.startswith(ALWAYS):
+        if not isinstance(context.profile.inject_or(DocumentLoader), OfflineDocumentLoader):
+            raise web.HTTPServiceUnavailable(reason="the offline JSON-LD loader is not bound yet")
+    return await handler(request)
+
+
 async def register(app: web.Application) -> None:
     app.middlewares.append(jsonld_errors_middleware)
+    app.middlewares.append(no_api_docs)
+    app.middlewares.append(offline_or_unavailable)
     app.add_routes(
         [
             web.get("/mcred/contexts", contexts_route, allow_head=False),
             web.post("/mcred/credentials/sign", sign_route),
+            *chain.ROUTES,
         ]
     )

@@ -13,10 +13,12 @@ from common.microcredential import (
     ob3_schema_errors,
     part_digest,
 )
+from revocation.accreditation import accrediting
 from revocation.errors import ChainError, ChainUnavailableError
 
 from .pipeline import Check, Outcome, PortUnavailable, Status, failed, passed, run_checks, skipped
 from .proofs import agent_errors, check_proof, single_proof
+from .sources import ForeignListError
 from .subject import Subject
 
 REQUIRED = ("@context", "type", "issuer", "credentialSubject")
@@ -186,6 +188,8 @@ async def validity(s: Subject) -> Outcome:
     if now < start:
         return failed("Not yet valid", f"valid from {start_raw}, it is {now:%Y-%m-%dT%H:%M:%SZ}")
     if end is not None and now >= end:
+        if s.criteria is not None and not s.criteria.not_expired:
+            return passed(f"expired on {end_raw}; the request accepts expired credentials", expired=True)
         return failed("Expired", f"valid until {end_raw}, it is {now:%Y-%m-%dT%H:%M:%SZ}")
     return passed(f"valid from {start_raw}" + (f" until {end_raw}" if end_raw else ", no end"))
 
@@ -195,7 +199,8 @@ async def _list(s: Subject, url: str):
     (the status checks and the consistency check share them); a list that cannot be read raises why."""
     if "lists" not in s.memo:
         urls = {e.get("statusListCredential") for e in s.status_entries}
-        s.memo["lists"] = await s.ports.status.read(sorted(u for u in urls if isinstance(u, str)))
+        listed = sorted(u for u in urls if isinstance(u, str))
+        s.memo["lists"] = await s.ports.status.read(listed, s.issuer_did)
     view = s.memo["lists"].get(url)
     if view is None:
         raise LookupError(f"{url!r} is not a status list URL")
@@ -221,6 +226,10 @@ def _status_check(purpose: str, said: str):
             return failed("Unreadable status entry", f"{purpose} entry: {err!r}")
         except (ChainUnavailableError, OSError) as err:
             raise PortUnavailable(f"the chain cannot be reached to read the {purpose} list: {err}") from err
+        except ForeignListError as err:
+            return failed(
+                "Not the issuer's list", f"the {purpose} list says nothing about this credential: {err}"
+            )
         except (ChainError, LookupError) as err:
             return failed("Status unknown", f"the {purpose} list could not be read from the chain: {err}")
         facts = {"list": view.url, "index": index, "version": view.state.version, "read_from": view.source}
@@ -284,24 +293,32 @@ async def accreditation(s: Subject) -> Outcome:
         raise PortUnavailable(f"the chain cannot be reached to read IssuerRegistry: {err}") from err
     except ChainError as err:
         return failed("Accreditation unknown", f"IssuerRegistry could not be read: {err}")
+    record = accrediting(records, scope, issued)
+    if record is not None:
+        return passed(
+            f"accredited for {scope} on {issued:%Y-%m-%d}"
+            f" (record {record.record}, until {record.valid_until:%Y-%m-%d})",
+            account=record.account,
+        )
     covering = [r for r in records if r.covers(scope, issued)]
-    if not covering:
+    for_cause = [r for r in covering if r.for_cause]
+    if for_cause:
+        withdrawn = min(r.revoked_at for r in for_cause)
+        return failed(
+            "Accreditation withdrawn for cause",
+            f"accredited for {scope} on {issued:%Y-%m-%d}, but withdrawn for cause on {withdrawn:%Y-%m-%d}: "
+            "that voids what it covered",
+        )
+    if covering:  # ordinary withdrawals, all before the credential was issued
+        withdrawn = max(r.revoked_at for r in covering)
         return failed(
             "Not accredited",
-            f"{s.issuer_did} was not accredited for {scope} on {issued:%Y-%m-%d} ({len(records)} records)",
+            f"{s.issuer_did}'s accreditation for {scope} ended on {withdrawn:%Y-%m-%d}, before it issued "
+            f"this on {issued:%Y-%m-%d}",
         )
-    standing = [r for r in covering if r.revoked_at is None]  # a withdrawal, before or after, is a sanction
-    if not standing:
-        withdrawn = min(r.revoked_at for r in covering)
-        return failed(
-            "Accreditation withdrawn",
-            f"accredited for {scope} on {issued:%Y-%m-%d}, but withdrawn on {withdrawn:%Y-%m-%d}",
-        )
-    record = standing[0]
-    return passed(
-        f"accredited for {scope} on {issued:%Y-%m-%d}"
-        f" (record {record.record}, until {record.valid_until:%Y-%m-%d})",
-        account=record.account,
+    return failed(
+        "Not accredited",
+        f"{s.issuer_did} was not accredited for {scope} on {issued:%Y-%m-%d} ({len(records)} records)",
     )
 
 
@@ -406,7 +423,12 @@ CHECKS: list[Check] = [
     Check(
         "status.list_consistency", False, list_consistency, "the published status lists agree with the chain"
     ),
-    Check("issuer.accreditation", False, accreditation, "the issuer was accredited on chain when it issued"),
+    Check(
+        "issuer.accreditation",
+        False,
+        accreditation,
+        "accredited on chain when it issued, and not withdrawn for cause since",
+    ),
     Check("schema.ob3", False, schema, "the standard profile is valid OB 3.0.3"),
     Check("microcredential.eu_elements", False, eu_elements, "all eleven EU mandatory elements"),
     Check("request.criteria", False, criteria, "the credential is what the employer asked for"),

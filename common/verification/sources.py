@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from agent.client import AdminClient
 from common.clock import now
+from common.outbound import OutboundPolicy, OutboundRefused
 from revocation import accreditation, status_registry
+from revocation.accreditation import bound_accounts
 from revocation.bitstring import Bitstring, BitstringError
 from revocation.chain import ChainClient
 
@@ -54,28 +56,59 @@ class _Cache:
         return value
 
 
-class ChainStatus:
-    """Every read asks the chain for the list's version and commitment (one call); the bits of a version
-    already seen are reused, so a status change shows as soon as it is anchored."""
+class ForeignListError(LookupError):
+    """The list on chain is not owned by an account IssuerRegistry binds to the credential's issuer: anyone
+    can create a list for any URL, so its bits say nothing about this issuer's credential."""
 
-    def __init__(self, chain: ChainClient, registry: str, http: httpx.AsyncClient, agent: AdminClient):
+
+class ChainStatus:
+    """Every read asks the chain for the list's version, commitment and owner (one batch for a credential's
+    lists); the bits of a version already seen are reused, so a status change shows as soon as it is anchored.
+    A list counts only if its owner is an account IssuerRegistry binds to the issuer's DID; nothing is fetched
+    for one that is not."""
+
+    def __init__(
+        self,
+        chain: ChainClient,
+        registry: str,
+        http: httpx.AsyncClient,
+        agent: AdminClient,
+        accreditation: ChainAccreditation | None,
+        outbound: OutboundPolicy,
+        fetch_timeout: float,
+    ):
         self.chain, self.registry, self.http, self.agent = chain, registry, http, agent
+        self.accreditation, self.outbound, self.fetch_timeout = accreditation, outbound, fetch_timeout
         self._seen: dict[str, ListView] = {}
 
-    async def read(self, list_urls: list[str]) -> dict[str, ListView | Exception]:
+    async def read(self, list_urls: list[str], issuer_did: str | None) -> dict[str, ListView | Exception]:
         """Each list as the chain says, its state for all of them in one round trip; a list that cannot be
-        read (unknown on chain, not a URL) maps to why. An unreachable chain raises for all."""
+        read (unknown on chain, not the issuer's) maps to why. An unreachable chain raises for all."""
         keys = [status_registry.list_id(url) for url in list_urls]
         states = await status_registry.list_states(self.chain, self.registry, keys)
+        known = any(isinstance(state, status_registry.ChainList) and state.exists for state in states)
+        owners = await self._bound_accounts(issuer_did) if known else set()
         views: dict[str, ListView | Exception] = {}
         for url, key, state in zip(list_urls, keys, states, strict=True):
             if isinstance(state, Exception):
                 views[url] = state
             elif not state.exists:
                 views[url] = LookupError(f"no status list for {url} on chain (id 0x{key.hex()})")
+            elif owners is None:
+                views[url] = ForeignListError("no IssuerRegistry is configured: whose list it is is unknown")
+            elif state.owner not in owners:
+                views[url] = ForeignListError(
+                    f"the list is owned on chain by {state.owner}, an account IssuerRegistry does not bind "
+                    f"to {issuer_did}"
+                )
             else:
                 views[url] = await self._view(url, key, state)
         return views
+
+    async def _bound_accounts(self, issuer_did: str | None) -> set[str] | None:
+        if self.accreditation is None:
+            return None
+        return bound_accounts(await self.accreditation.history(issuer_did)) if issuer_did else set()
 
     async def _view(self, list_url: str, key: bytes, state: status_registry.ChainList) -> ListView:
         seen = self._seen.get(list_url)
@@ -109,16 +142,15 @@ class ChainStatus:
 
     async def _served(self, list_url: str) -> tuple[Bitstring, str | None]:
         """The served list's bits, once its signature verified; its issuer."""
-        if not list_url.startswith(("https://", "http://")):
-            raise ServedListUnavailable(f"{list_url} is not an HTTP(S) URL")
         try:
-            response = await self.http.get(
-                list_url, headers={"Accept": "application/vc+ld+json, application/json"}
-            )
-        except httpx.HTTPError as err:
-            raise ServedListUnavailable(f"{list_url} could not be fetched: {type(err).__name__}") from err
-        if response.status_code != 200 or len(response.content) > MAX_LIST_BYTES:
-            raise ServedListUnavailable(f"{list_url} answered {response.status_code}")
+            response = await self.outbound.request(
+                self.http, "GET", list_url, max_bytes=MAX_LIST_BYTES, timeout=self.fetch_timeout,
+                headers={"Accept": "application/vc+ld+json, application/json"},
+            )  # fmt: skip
+        except OutboundRefused as err:
+            raise ServedListUnavailable(f"{list_url} was not fetched: {err}") from err
+        if response.status != 200:
+            raise ServedListUnavailable(f"{list_url} did not serve a list")
         try:
             listed = response.json()
             bits = Bitstring.decode(listed["credentialSubject"]["encodedList"])
@@ -133,6 +165,18 @@ class ChainStatus:
         if not proof.verified:
             raise ServedListWrong(f"the status list at {list_url} is not validly signed: {proof.detail}")
         return bits, issuer
+
+
+class ChainReadSettings(Protocol):
+    """What the ports need of a controller's settings (both controllers have these)."""
+
+    status_registry: str | None
+    issuer_registry: str | None
+    cache_ttl: float
+    fetch_timeout: float
+
+    @property
+    def outbound(self) -> OutboundPolicy: ...
 
 
 class ServedListUnavailable(Exception):
@@ -158,12 +202,17 @@ def chain_ports(
     agent: AdminClient,
     chain: ChainClient | None,
     http: httpx.AsyncClient,
-    status_registry: str | None,
-    issuer_registry: str | None,
-    cache_ttl: float,
+    settings: ChainReadSettings,
 ) -> Ports:
     """The pipeline's ports on the real clock and the chain (a port is None when its registry is not set:
     the checks that need it fail and say so)."""
-    status = ChainStatus(chain, status_registry, http, agent) if chain and status_registry else None
-    accredited = ChainAccreditation(chain, issuer_registry, cache_ttl) if chain and issuer_registry else None
+    s = settings
+    accredited = (
+        ChainAccreditation(chain, s.issuer_registry, s.cache_ttl) if chain and s.issuer_registry else None
+    )
+    status = (
+        ChainStatus(chain, s.status_registry, http, agent, accredited, s.outbound, s.fetch_timeout)
+        if chain and s.status_registry
+        else None
+    )
     return Ports(agent=agent, clock=now, status=status, accreditation=accredited)

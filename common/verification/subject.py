@@ -15,9 +15,10 @@ VCDM_V1 = "https://www.w3.org/2018/credentials/v1"
 
 
 class StatusSource(Protocol):
-    async def read(self, list_urls: list[str]) -> dict[str, Any]:
-        """Each list's bits as the chain says, with how they were obtained (``sources.ListView``), or the
-        exception saying why that list cannot be read."""
+    async def read(self, list_urls: list[str], issuer_did: str | None) -> dict[str, Any]:
+        """Each of the issuer's lists' bits as the chain says, with how they were obtained
+        (``sources.ListView``), or the exception saying why that list cannot be read or is not the
+        issuer's."""
 
 
 class AccreditationSource(Protocol):
@@ -32,8 +33,8 @@ class Criteria:
     achievement_id: str | None = None
     iqr_code: str | None = None
     min_eqf_level: int | None = None
-    accredited_only: bool = True
     not_expired: bool = True
+    """False: a credential past its validUntil still passes ``validity.window`` (saying so)."""
 
 
 @dataclass

@@ -6,6 +6,12 @@ pragma solidity 0.8.37;
 /// @dev Records are never rewritten: de-accreditation stamps an end on the record, so the history answers
 /// "was this DID accredited for this scope on that date?". Authorities are the registry's owner and the
 /// accounts it delegates to (e.g. an awarding-body register's operators).
+///
+/// One rule (`isAccredited`, mirrored by every verifier): a credential's issuer is accredited when a record
+/// covers its scope and its issuance moment lies in the record's window, unless the record was withdrawn for
+/// cause (fraud, a failed audit): that voids everything the record ever covered. An ordinary withdrawal (the
+/// body closed, merged, stopped offering the qualification) ends the record: credentials issued before it stay
+/// accredited.
 contract IssuerRegistry {
     struct Accreditation {
         address account;
@@ -13,6 +19,7 @@ contract IssuerRegistry {
         uint64 validFrom;
         uint64 validUntil;
         uint64 revokedAt;
+        bool forCause;
         address authority;
     }
 
@@ -55,7 +62,8 @@ contract IssuerRegistry {
     /// @param didHash keccak256 of the DID.
     /// @param record Index of the record in the DID's history.
     /// @param revokedAt When it ended (unix seconds).
-    event Deaccredited(bytes32 indexed didHash, uint256 record, uint64 revokedAt);
+    /// @param forCause Withdrawn for cause: it no longer vouches even for what was issued before.
+    event Deaccredited(bytes32 indexed didHash, uint256 record, uint64 revokedAt, bool forCause);
 
     /// @notice The caller is not an authority.
     /// @param caller The account.
@@ -117,6 +125,7 @@ contract IssuerRegistry {
                 validFrom: validFrom,
                 validUntil: validUntil,
                 revokedAt: 0,
+                forCause: false,
                 authority: msg.sender
             })
         );
@@ -126,27 +135,29 @@ contract IssuerRegistry {
     /// @notice End an accreditation now (its history stays).
     /// @param did The issuer's DID.
     /// @param record Index of the record to end.
-    function deaccredit(string calldata did, uint256 record) external onlyAuthority {
+    /// @param forCause True to void what the record covered before too (see the contract's rule).
+    function deaccredit(string calldata did, uint256 record, bool forCause) external onlyAuthority {
         bytes32 didHash = keccak256(bytes(did));
         Accreditation[] storage records = _records[didHash];
         if (record >= records.length || records[record].revokedAt != 0) revert NoActiveRecord(didHash, record);
         records[record].revokedAt = uint64(block.timestamp);
-        emit Deaccredited(didHash, record, uint64(block.timestamp));
+        records[record].forCause = forCause;
+        emit Deaccredited(didHash, record, uint64(block.timestamp), forCause);
     }
 
-    /// @notice Whether the DID was accredited for the scope at the moment.
+    /// @notice Whether a credential the DID issued at the moment, for the scope, is accredited (the rule above).
     /// @param did The issuer's DID.
     /// @param scope The scope asked about; a record with ANY_SCOPE covers it.
     /// @param moment The moment (unix seconds), e.g. a credential's issuance date.
-    /// @return True if some record covered that scope at that moment.
+    /// @return True if some record covered that scope at that moment and was not withdrawn for cause.
     function isAccredited(string calldata did, bytes32 scope, uint64 moment) external view returns (bool) {
         Accreditation[] storage records = _records[keccak256(bytes(did))];
         for (uint256 i = 0; i < records.length; ++i) {
             Accreditation storage a = records[i];
             bool inScope = a.scope == ANY_SCOPE || a.scope == scope;
             bool inWindow = a.validFrom <= moment && moment < a.validUntil;
-            bool notRevoked = a.revokedAt == 0 || moment < a.revokedAt;
-            if (inScope && inWindow && notRevoked) return true;
+            bool standing = a.revokedAt == 0 || (!a.forCause && moment < a.revokedAt);
+            if (inScope && inWindow && standing) return true;
         }
         return false;
     }

@@ -36,6 +36,19 @@ contract StatusRegistry {
     /// @notice Accounts an owner lets write its lists (e.g. an institution's anchoring worker).
     mapping(address owner => mapping(address delegate => bool)) public delegates;
 
+    /// @notice Signed delegations an owner has given so far: each signature carries the next one, once.
+    mapping(address owner => uint256) public nonces;
+
+    /// @notice EIP-712 type of a signed delegation (`setDelegateBySig`).
+    bytes32 public constant DELEGATION_TYPEHASH =
+        keccak256("Delegation(address owner,address delegate,bool allowed,uint256 nonce,uint256 deadline)");
+
+    bytes32 private constant _DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+
+    /// @dev secp256k1n / 2: a signature with a larger s is the malleable twin of another (EIP-2).
+    uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
     /// @notice A list was created.
     /// @param listId The list.
     /// @param owner The account that owns it.
@@ -78,6 +91,19 @@ contract StatusRegistry {
     /// @param caller The account that tried to write.
     error NotListOwner(bytes32 listId, address caller);
 
+    /// @notice The caller may not create lists for this owner (it is not one of its delegates).
+    /// @param owner The account the list would belong to.
+    /// @param caller The account that tried.
+    error NotDelegate(address owner, address caller);
+
+    /// @notice The delegation was not signed by the owner (or was signed for another nonce or contract).
+    /// @param owner The account that should have signed.
+    error InvalidSignature(address owner);
+
+    /// @notice The signed delegation is past its deadline.
+    /// @param deadline The deadline it carried (unix seconds).
+    error SignatureExpired(uint256 deadline);
+
     /// @notice A list must have at least MIN_SIZE entries.
     /// @param size The size asked for.
     error ListTooSmall(uint32 size);
@@ -101,10 +127,30 @@ contract StatusRegistry {
     /// @param size Number of entries, at least MIN_SIZE.
     /// @param emptyCommitment keccak256 of `size` zero bits (size / 8 zero bytes).
     function createList(bytes32 listId, Purpose purpose, uint32 size, bytes32 emptyCommitment) external {
+        _create(msg.sender, listId, purpose, size, emptyCommitment);
+    }
+
+    /// @notice Create a list owned by `owner`, as one of its delegates: the owner (an institution's own
+    /// account, the one IssuerRegistry binds to its DID) needs no ether, the delegate pays the gas.
+    /// @param owner The account the list belongs to.
+    /// @param listId An id not used before.
+    /// @param purpose Revocation or suspension.
+    /// @param size Number of entries, at least MIN_SIZE.
+    /// @param emptyCommitment keccak256 of `size` zero bits.
+    function createListFor(address owner, bytes32 listId, Purpose purpose, uint32 size, bytes32 emptyCommitment)
+        external
+    {
+        if (msg.sender != owner && !delegates[owner][msg.sender]) revert NotDelegate(owner, msg.sender);
+        _create(owner, listId, purpose, size, emptyCommitment);
+    }
+
+    function _create(address owner, bytes32 listId, Purpose purpose, uint32 size, bytes32 emptyCommitment)
+        private
+    {
         if (lists[listId].owner != address(0)) revert ListExists(listId);
         if (size < MIN_SIZE) revert ListTooSmall(size);
         lists[listId] = StatusList({
-            owner: msg.sender,
+            owner: owner,
             purpose: purpose,
             size: size,
             createdBlock: uint64(block.number),
@@ -112,7 +158,7 @@ contract StatusRegistry {
             version: 0,
             commitment: emptyCommitment
         });
-        emit ListCreated(listId, msg.sender, purpose, size);
+        emit ListCreated(listId, owner, purpose, size);
     }
 
     /// @notice Let another account write the caller's lists, or stop it.
@@ -121,6 +167,47 @@ contract StatusRegistry {
     function setDelegate(address delegate, bool allowed) external {
         delegates[msg.sender][delegate] = allowed;
         emit DelegateChanged(msg.sender, delegate, allowed);
+    }
+
+    /// @notice The same, on the owner's EIP-712 signature, sent by anyone (the delegate pays the gas).
+    /// @param owner The account that signed.
+    /// @param delegate The account.
+    /// @param allowed True to allow, false to revoke.
+    /// @param deadline The signature is refused after this moment (unix seconds).
+    /// @param v Signature recovery id (27 or 28).
+    /// @param r Signature r.
+    /// @param s Signature s (lower half of the curve order).
+    function setDelegateBySig(
+        address owner,
+        address delegate,
+        bool allowed,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external {
+        if (block.timestamp > deadline) revert SignatureExpired(deadline);
+        bytes32 digest = keccak256(
+            abi.encodePacked(
+                "\x19\x01",
+                domainSeparator(),
+                keccak256(abi.encode(DELEGATION_TYPEHASH, owner, delegate, allowed, nonces[owner], deadline))
+            )
+        );
+        if (uint256(s) > _HALF_ORDER || (v != 27 && v != 28)) revert InvalidSignature(owner);
+        address signer = ecrecover(digest, v, r, s);
+        if (signer == address(0) || signer != owner) revert InvalidSignature(owner);
+        nonces[owner] += 1;
+        delegates[owner][delegate] = allowed;
+        emit DelegateChanged(owner, delegate, allowed);
+    }
+
+    /// @notice The EIP-712 domain of this registry on this chain.
+    /// @return The domain separator.
+    function domainSeparator() public view returns (bytes32) {
+        return keccak256(
+            abi.encode(_DOMAIN_TYPEHASH, keccak256("StatusRegistry"), keccak256("1"), block.chainid, address(this))
+        );
     }
 
     /// @notice Set and clear many entries of one list in one transaction.

@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
+from common.limits import MAX_QUERY_ID
 from common.uploads import read_capped
 
 from ..schemas import BulkJobOut, OfferOut
@@ -26,7 +27,7 @@ async def create(
     request: Request,
     institution: CurrentInstitution,
     ctx: IssuerDep,
-    template_id: str = Query(description="The microcredential every row receives"),
+    template_id: str = Query(max_length=MAX_QUERY_ID, description="The microcredential every row receives"),
     filename: str | None = Query(None, max_length=300),
 ):
     """Upload a CSV (columns: email, name, ref, grade, credits_earned, activity_start_date,

@@ -3,6 +3,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
+from common.limits import MAX_QUERY_ID, PageLimit, PageOffset
 from common.microcredential import Profile
 
 from ..errors import InvalidRequest
@@ -46,9 +47,9 @@ def credential_out(offer: Offer, public_url: str) -> CredentialOut:
 async def list_(
     institution: CurrentInstitution,
     ctx: IssuerDep,
-    template_id: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    template_id: str | None = Query(None, max_length=MAX_QUERY_ID),
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ):
     """Issued credentials, oldest first, each with its history and status."""
     issued = await credentials.list_credentials(ctx, institution, template_id, limit, offset)

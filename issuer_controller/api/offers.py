@@ -1,4 +1,6 @@
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
+
+from common.limits import PageLimit, PageOffset
 
 from ..models import Offer, OfferState
 from ..schemas import HistoryEntry, Learner, OfferCreate, OfferOut
@@ -44,8 +46,8 @@ async def list_(
     institution: CurrentInstitution,
     ctx: IssuerDep,
     state: OfferState | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ):
     """Offers, oldest first, optionally in one state."""
     found = await offers.list_offers(ctx, institution, state, limit, offset)

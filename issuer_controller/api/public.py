@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from agent.contexts import MCRED_CONTEXT_URL, bundle
+from common.headers import html_page
 from common.microcredential import Template as TemplateDefinition
 from common.qr import deep_link, qr_png, qr_svg
 
@@ -20,6 +21,34 @@ from ..services.status_lists import signed_list
 from . import IssuerDep
 
 router = APIRouter(tags=["public"])
+
+# The pages' only inline code: constants, each allowed by its hash in the page's Content-Security-Policy
+# (common.headers.html_page). Nothing interpolated goes inside a <style> or <script>.
+OFFER_STYLE = """
+body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+.title{font-size:1.3rem;font-weight:600;margin:.2rem 0}.qr svg{width:100%;height:auto;max-width:20rem}
+.button{display:inline-block;padding:.8rem 1.2rem;background:#003399;color:#fff;border-radius:.4rem;
+text-decoration:none}.small{color:#555;font-size:.9rem}"""
+
+PATHWAY_STYLE = """body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}
+#qr img{width:100%;max-width:20rem}"""
+
+PATHWAY_SCRIPT = """
+document.getElementById("claim").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const field = (id) => document.getElementById(id).value || null;
+  const body = {email: field("email"), name: field("name")};
+  const response = await fetch(event.target.dataset.claims, {method: "POST",
+    headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+  const claim = await response.json();
+  const qr = document.getElementById("qr");
+  qr.replaceChildren();
+  if (!response.ok) { qr.textContent = claim.detail; return; }
+  const img = document.createElement("img"); img.src = claim.qr_svg_url; img.alt = "QR";
+  const link = document.createElement("a"); link.href = claim.deep_link; link.textContent = "Open in wallet";
+  qr.append(img, link);
+});
+"""
 
 
 async def _invitation(ctx, offer_id: str) -> str:
@@ -65,21 +94,22 @@ async def offer_page(offer_id: str, ctx: IssuerDep) -> HTMLResponse:
 <html lang="pl"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(definition.text(definition.title))} — {escape(institution.name)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}}
-.title{{font-size:1.3rem;font-weight:600;margin:.2rem 0}}.qr svg{{width:100%;height:auto;max-width:20rem}}
-.button{{display:inline-block;padding:.8rem 1.2rem;background:#003399;color:#fff;border-radius:.4rem;
-text-decoration:none}}.small{{color:#555;font-size:.9rem}}</style></head>
+<style>{OFFER_STYLE}</style></head>
 <body>
   <p class="small">{escape(institution.name)} offers you a microcredential / oferuje Ci mikropoświadczenie</p>
   {titles}
   {body}
 </body></html>"""
-    return HTMLResponse(page)
+    return html_page(page, styles=[OFFER_STYLE])
 
 
-@router.get("/contexts/mcred/v1", operation_id="public-context", include_in_schema=True)
+@router.get(
+    "/contexts/mcred/v1",
+    operation_id="public-context",
+    responses={200: {"content": {"application/ld+json": {}}}},
+)
 async def context() -> Response:
-    """Our JSON-LD extension context, byte for byte what the agents sign with."""
+    """The retired JSON-LD context credentials named before our terms were embedded, byte for byte."""
     return Response(
         bundle().raw(MCRED_CONTEXT_URL),
         media_type="application/ld+json",
@@ -138,26 +168,11 @@ async def pathway_page(pathway_id: str, ctx: IssuerDep) -> HTMLResponse:
     page = f"""<!doctype html>
 <html lang="pl"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(pathway.name)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}
-#qr img{{width:100%;max-width:20rem}}</style></head>
+<style>{PATHWAY_STYLE}</style></head>
 <body><h1>{escape(pathway.name)}</h1><p>Parts / Części:</p><ul>{parts}</ul>
-<form id="claim"><p><label>E-mail <input id="email" type="email" required></label></p>
+<form id="claim" data-claims="{escape(pathway.id)}/claims">
+<p><label>E-mail <input id="email" type="email" required></label></p>
 <p><label>Name / Imię i nazwisko <input id="name"></label></p><button>Claim / Odbierz</button></form>
 <div id="qr"></div>
-<script>
-document.getElementById("claim").addEventListener("submit", async (event) => {{
-  event.preventDefault();
-  const field = (id) => document.getElementById(id).value || null;
-  const body = {{email: field("email"), name: field("name")}};
-  const response = await fetch("{escape(pathway.id)}/claims", {{method: "POST",
-    headers: {{"Content-Type": "application/json"}}, body: JSON.stringify(body)}});
-  const claim = await response.json();
-  const qr = document.getElementById("qr");
-  qr.replaceChildren();
-  if (!response.ok) {{ qr.textContent = claim.detail; return; }}
-  const img = document.createElement("img"); img.src = claim.qr_svg_url; img.alt = "QR";
-  const link = document.createElement("a"); link.href = claim.deep_link; link.textContent = "Open in wallet";
-  qr.append(img, link);
-}});
-</script></body></html>"""
-    return HTMLResponse(page)
+<script>{PATHWAY_SCRIPT}</script></body></html>"""
+    return html_page(page, scripts=[PATHWAY_SCRIPT], styles=[PATHWAY_STYLE])

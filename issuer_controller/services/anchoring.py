@@ -22,6 +22,7 @@ from ..context import IssuerContext
 from ..models import (
     BatchState,
     ChangeState,
+    Institution,
     OfferEvent,
     StatusAction,
     StatusAllocation,
@@ -30,9 +31,13 @@ from ..models import (
     StatusList,
     now,
 )
+from .institutions import record_chain_account
 from .status_lists import list_url, signed_list
 
 log = logging.getLogger(__name__)
+
+DELEGATION_TTL = 3600
+"""Seconds a signed delegation may wait to be mined."""
 
 PAST = {
     StatusAction.REVOKE: "revoked",
@@ -107,23 +112,49 @@ async def ensure_lists_on_chain(ctx: IssuerContext, offer_id: str) -> None:
 
 
 async def _create_on_chain(ctx: IssuerContext, list_id: str) -> None:
-    """Idempotent: a list created by a pass that crashed before recording it is found and recorded."""
+    """Idempotent: a list created by a pass that crashed before recording it is found and recorded. The list
+    belongs to the institution's own account (the one IssuerRegistry binds to its DID)."""
     async with ctx.sessions() as session:
         status_list = await session.get(StatusList, list_id)
     if status_list.chain_block is not None:
         return
+    owner = await _list_owner(ctx, status_list.institution_id)
     key, address = _key(ctx, list_id), ctx.settings.status_registry
     on_chain = await registry.list_state(ctx.chain, address, key)
     if on_chain.exists:
-        if on_chain.owner != ctx.chain.address:
+        if on_chain.owner not in (owner, ctx.chain.address):  # ours: made before lists were institutions'
             log.error("status list %s: its id belongs to %s on chain, not to us", list_id, on_chain.owner)
             return
         block = on_chain.created_block
     else:
         purpose = registry.Purpose.named(status_list.purpose)
-        block = await registry.create_list(ctx.chain, address, key, purpose, status_list.size)
+        block = await registry.create_list(ctx.chain, address, key, purpose, status_list.size, owner=owner)
     async with ctx.sessions() as session, session.begin():
         (await session.get(StatusList, list_id)).chain_block = block
+
+
+async def _list_owner(ctx: IssuerContext, institution_id: str) -> str:
+    """The institution's chain account, with the controller's account its delegate on StatusRegistry: the
+    account (a key in the agent's wallet) signs the delegation once, the controller submits it and pays."""
+    async with ctx.sessions() as session:
+        institution = await session.get(Institution, institution_id)
+    owner = institution.chain_account or await record_chain_account(ctx, institution)
+    address, relayer = ctx.settings.status_registry, ctx.chain.address
+    if await registry.is_delegate(ctx.chain, address, owner, relayer):
+        return owner
+    deadline = int(now().timestamp()) + DELEGATION_TTL
+    signature = await ctx.agent.sign_delegation(
+        institution.did,
+        chain_id=await ctx.chain.chain_id(),
+        registry=address,
+        delegate=relayer,
+        allowed=True,
+        nonce=await registry.delegation_nonce(ctx.chain, address, owner),
+        deadline=deadline,
+    )
+    await registry.set_delegate_by_sig(ctx.chain, address, owner, relayer, True, deadline, signature)
+    log.info("institution %s: %s now writes the status lists of %s", institution.id, relayer, owner)
+    return owner
 
 
 async def _anchor_list(ctx: IssuerContext, list_id: str) -> None:

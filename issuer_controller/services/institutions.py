@@ -8,8 +8,10 @@ from ..schemas import InstitutionCreate, InstitutionUpdate
 
 
 async def create_institution(ctx: IssuerContext, data: InstitutionCreate) -> tuple[Institution, str]:
-    """A new institution with its own signing DID in the agent's wallet; returns it and its API key."""
+    """A new institution with its own signing DID and chain account in the agent's wallet; returns it and
+    its API key. The account is what an accreditation authority binds to the DID in IssuerRegistry."""
     did = await ctx.agent.create_did_key()
+    account = await ctx.agent.chain_account(did.did)
     api_key = new_api_key("mci_")
     institution = Institution(
         name=data.name,
@@ -19,6 +21,7 @@ async def create_institution(ctx: IssuerContext, data: InstitutionCreate) -> tup
         display_name=data.display_name,
         logo_url=data.logo_url,
         did=did.did,
+        chain_account=account,
         api_key_hash=key_hash(api_key),
     )
     async with ctx.sessions() as session, session.begin():
@@ -35,3 +38,12 @@ async def update_institution(
         for field in data.model_fields_set:
             setattr(stored, field, getattr(data, field))
     return stored
+
+
+async def record_chain_account(ctx: IssuerContext, institution: Institution) -> str:
+    """The chain account of an institution registered before institutions had their own (made now, in its
+    agent's wallet, and stored)."""
+    account = await ctx.agent.chain_account(institution.did)
+    async with ctx.sessions() as session, session.begin():
+        (await session.get(Institution, institution.id)).chain_account = account
+    return account

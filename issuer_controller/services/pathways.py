@@ -24,6 +24,7 @@ from common.problems import NotFound
 from common.verification import Criteria, PortUnavailable, verify_document
 from common.verification.request import presentation_definition
 from common.verification.subject import Subject
+from revocation.accreditation import accrediting
 from revocation.errors import ChainError
 
 from ..context import IssuerContext
@@ -282,9 +283,9 @@ async def _issuer_allowed(ctx: IssuerContext, rule, institution: Institution, ab
     if ctx.ports.accreditation is None:
         return "no IssuerRegistry is configured: accreditation cannot be checked"
     issued, records = _issued(about), await ctx.ports.accreditation.history(did)
-    if any(r.covers(rule.scope, issued) and r.revoked_at is None for r in records):
+    if accrediting(records, rule.scope, issued) is not None:
         return None
-    return f"{did} was not accredited for {rule.scope} when it issued this (or it was withdrawn since)"
+    return f"{did} was not accredited for {rule.scope} when it issued this (or was withdrawn for cause since)"
 
 
 async def _judge(
@@ -406,15 +407,18 @@ def _noting(why: str, action: str):
 
 
 async def _part_lost(ctx: IssuerContext, claim: Claim) -> str | None:
-    entries = [(part, entry) for part in claim.parts or [] for entry in part.get("status_entries") or []]
-    views = await ctx.ports.status.read(sorted({entry["statusListCredential"] for _, entry in entries}))
-    for part, entry in entries:
-        view = views[entry["statusListCredential"]]
-        if isinstance(view, Exception):
-            raise view
-        if view.bits[int(entry["statusListIndex"])]:
-            said = "revoked" if entry.get("statusPurpose") == "revocation" else "suspended"
-            return f"part {part['id']} ({part['name']}, from {part['issuer']}) was {said}"
+    for part in claim.parts or []:
+        entries = part.get("status_entries") or []
+        views = await ctx.ports.status.read(
+            sorted({e["statusListCredential"] for e in entries}), part["issuer"]
+        )
+        for entry in entries:
+            view = views[entry["statusListCredential"]]
+            if isinstance(view, Exception):
+                raise view
+            if view.bits[int(entry["statusListIndex"])]:
+                said = "revoked" if entry.get("statusPurpose") == "revocation" else "suspended"
+                return f"part {part['id']} ({part['name']}, from {part['issuer']}) was {said}"
     return None
 
 

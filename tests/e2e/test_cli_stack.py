@@ -34,15 +34,29 @@ async def start_up(env: dict[str, str]) -> tuple[asyncio.subprocess.Process, dic
     """``mcred up`` in the background; returns once ``mcred status`` says every part answers."""
     with open(Path(env["MCRED_DATA_DIR"]).parent / "up.log", "wb") as log:
         proc = await asyncio.create_subprocess_exec(MCRED, "up", env=env, stdout=log, stderr=log)
+    return proc, await status_until(env, lambda status: True, proc)
+
+
+async def status_until(env: dict[str, str], holds, up: asyncio.subprocess.Process) -> dict:
+    """Poll ``mcred status --json`` (with a deadline) until every part answers and ``holds(status)``."""
     deadline = time.monotonic() + STARTUP_DEADLINE
     while True:
-        assert proc.returncode is None, (Path(env["MCRED_DATA_DIR"]).parent / "up.log").read_text()
+        assert up.returncode is None, said(env)
         code, out, _ = await mcred("status", "--json", env=env)
         status = json.loads(out)
-        if code == 0 and status["healthy"]:
-            return proc, status
-        assert time.monotonic() < deadline, f"stack not healthy in {STARTUP_DEADLINE} s: {status}"
+        if code == 0 and status["healthy"] and holds(status):
+            return status
+        assert time.monotonic() < deadline, f"not so in {STARTUP_DEADLINE} s: {status}"
         await asyncio.sleep(0.5)
+
+
+def said(env: dict[str, str]) -> str:
+    """What ``mcred up`` printed."""
+    return (Path(env["MCRED_DATA_DIR"]).parent / "up.log").read_text()
+
+
+def part(status: dict, name: str) -> dict:
+    return next(c for c in status["components"] if c["name"] == name)
 
 
 async def test_up_status_down(stack_env: dict[str, str]) -> None:
@@ -52,6 +66,12 @@ async def test_up_status_down(stack_env: dict[str, str]) -> None:
         "chain", "issuer-agent", "verifier-agent", "learner-agent", "issuer", "verifier",
     }  # fmt: skip
     assert all(c["rss_bytes"] > 0 for c in components.values())
+    assert all(c["restarts"] == 0 and c["last_exit"] is None for c in components.values())
+    data = Path(stack_env["MCRED_DATA_DIR"])
+    keys = [p.read_text() for p in [*data.glob("*/operator.key"), *data.glob("agents/*/wallet.key")]]
+    assert len(keys) == 5
+    code, text, _ = await mcred("status", env=stack_env)
+    assert code == 0 and not [k for k in keys if k in json.dumps(status) + text + said(stack_env)]
     async with httpx.AsyncClient(timeout=5) as http:
         for name in ("issuer", "verifier"):
             spec = (await http.get(components[name]["url"] + "/openapi.json")).json()
@@ -64,7 +84,6 @@ async def test_up_status_down(stack_env: dict[str, str]) -> None:
     assert code == 0 and "Stopped." in out
     assert await asyncio.wait_for(up.wait(), 30) == 0
     assert not any(pid_alive(c["pid"]) for c in components.values())
-    data = Path(stack_env["MCRED_DATA_DIR"])
     assert not (data / "stack.json").exists()
     assert (data / "chain" / "anvil-state.json").exists()  # the chain survives a restart
     assert (data / "agents" / "issuer" / "wallet").exists()
@@ -103,12 +122,39 @@ async def test_demo_tells_the_whole_story(stack_env: dict[str, str]) -> None:
     assert len(steps["nothing left"]["stopped"]) == 6
 
 
-async def test_a_dying_component_takes_the_stack_down_and_says_why(stack_env: dict[str, str]) -> None:
-    up, status = await start_up(stack_env)
-    agent = next(c for c in status["components"] if c["name"] == "issuer-agent")
+async def test_a_killed_part_is_restarted_while_the_rest_keep_running(stack_env: dict[str, str]) -> None:
+    up, before = await start_up(stack_env)
+    agent = part(before, "issuer-agent")
     os.kill(agent["pid"], signal.SIGKILL)
-    assert await asyncio.wait_for(up.wait(), 30) == 1
-    said = (Path(stack_env["MCRED_DATA_DIR"]).parent / "up.log").read_text()
-    assert "agent issuer: exited with code -9" in said
-    assert "last lines of its log" in said
+    status = await status_until(stack_env, lambda s: part(s, "issuer-agent")["restarts"] == 1, up)
+    again = part(status, "issuer-agent")
+    assert again["pid"] != agent["pid"] and again["last_exit"] == "exited with code -9 (SIGKILL)"
+    assert again["url"] == agent["url"]  # the same admin port: its controller's client finds it there
+
+    def others(status: dict) -> dict[str, tuple[int, int]]:
+        return {
+            c["name"]: (c["pid"], c["restarts"]) for c in status["components"] if c["name"] != agent["name"]
+        }
+
+    assert others(status) == others(before)  # the rest kept running, untouched
+    code, out, _ = await mcred("status", env=stack_env)
+    assert code == 0 and "restarted 1x, last: exited with code -9 (SIGKILL)" in out
+
+    up.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(up.wait(), 30) == 0
+    assert not any(pid_alive(c["pid"]) for c in status["components"])
+
+
+async def test_a_part_that_keeps_crashing_stops_the_stack_saying_why(stack_env: dict[str, str]) -> None:
+    env = {**stack_env, "MCRED_RESTART_LIMIT": "2"}
+    up, status = await start_up(env)
+    os.kill(part(status, "issuer-agent")["pid"], signal.SIGKILL)
+    status = await status_until(env, lambda s: part(s, "issuer-agent")["restarts"] == 1, up)
+    os.kill(part(status, "issuer-agent")["pid"], signal.SIGKILL)
+    assert await asyncio.wait_for(up.wait(), 60) == 1
+    assert (
+        "agent issuer: crashed 2 times within 60 s, not restarted again; last: exited with code -9"
+        in said(env)
+    )
+    assert "last lines of its log" in said(env)
     assert not any(pid_alive(c["pid"]) for c in status["components"])

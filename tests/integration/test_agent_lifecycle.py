@@ -1,5 +1,5 @@
-"""Agent lifecycle: the wallet survives restarts, the admin API wants its key, and a dead agent surfaces
-as a clear error carrying its log tail, never as a hang."""
+"""Agent lifecycle: the wallet survives restarts, the admin API wants its key, a dead agent surfaces as a
+clear error carrying its log tail, never as a hang, and a killed one is started again as it was."""
 
 from __future__ import annotations
 
@@ -69,6 +69,26 @@ async def test_wallet_survives_a_restart(supervisor: AgentSupervisor) -> None:
         assert did in [d.did for d in await second.client.list_dids(method="key")]
     finally:
         await supervisor.stop("restarted")
+
+
+async def test_a_killed_agent_is_started_again_as_it_was(supervisor: AgentSupervisor) -> None:
+    """Same ports, same admin API key, same wallet: the client its controller holds works again as is."""
+    agent = await supervisor.start(AgentRole.VERIFIER, name="phoenix")
+    try:
+        did = (await agent.client.create_did_key()).did
+        first = agent.process.pid
+        os.kill(first, signal.SIGKILL)
+        await agent.process.wait()
+        with pytest.raises(AgentUnavailableError, match="exited with code -9 \\(SIGKILL\\)"):
+            await agent.client.list_dids(method="key")
+        again = await supervisor.restart("phoenix")
+        assert again is agent and agent.process.pid != first
+        assert did in [d.did for d in await agent.client.list_dids(method="key")]
+        home = supervisor.data_dir / "phoenix"
+        assert oct(home.stat().st_mode & 0o777) == "0o700"
+        assert not [p for p in home.rglob("*") if p.stat().st_mode & 0o077 and not p.is_dir()]
+    finally:
+        await supervisor.stop("phoenix")
 
 
 async def test_admin_api_refuses_a_wrong_key(agents: dict[str, RunningAgent]) -> None:

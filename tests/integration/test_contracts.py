@@ -6,14 +6,17 @@ import json
 import random
 import subprocess
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from eth_account import Account
 
 from mcred.anvil import local_node
-from revocation import status_registry as registry_lib
+from revocation import accreditation, status_registry as registry_lib
 from revocation.bitstring import Bitstring
 from revocation.chain import ChainClient
+from revocation.delegation import delegation, sign_delegation
 from revocation.deploy import ensure_deployed
 from revocation.errors import ContractRevertError
 
@@ -169,7 +172,7 @@ async def test_accreditation_windows_scopes_and_history(clients, issuer_registry
         registry.functions.accredit(did, university.address, b"\x00" * 32, now - 100, now + 10_000)
     )
     assert await accredited(b"anything".ljust(32, b"\x00"), now)
-    await authority.transact(registry.functions.deaccredit(did, 1))
+    await authority.transact(registry.functions.deaccredit(did, 1, False))
     later = (await authority.w3.eth.get_block("latest"))["timestamp"]
     assert not await accredited(b"anything".ljust(32, b"\x00"), later + 1)
     assert await accredited(b"anything".ljust(32, b"\x00"), now - 50)  # history: it was accredited then
@@ -180,9 +183,107 @@ async def test_accreditation_windows_scopes_and_history(clients, issuer_registry
         await university.transact(outsider.functions.accredit(did, university.address, iqr, 1, 2))
     assert caught.value.name == "NotAuthority"
     with pytest.raises(ContractRevertError, match="NoActiveRecord"):
-        await authority.transact(registry.functions.deaccredit(did, 1))
+        await authority.transact(registry.functions.deaccredit(did, 1, True))
     with pytest.raises(ContractRevertError, match="EmptyWindow"):
         await authority.transact(registry.functions.accredit(did, university.address, iqr, 5, 5))
+
+
+async def test_one_rule_for_accredited_the_contract_and_every_verifier(clients, issuer_registry) -> None:
+    """The contract's isAccredited and revocation.accreditation's rule (what the verifier, stacking and the
+    CLI use) agree on every case: in and out of scope and window, ordinary and for-cause withdrawals, before
+    and after the credential was issued."""
+    authority, university = clients["authority"], clients["university"]
+    registry = authority.contract("IssuerRegistry", issuer_registry)
+    now = (await authority.w3.eth.get_block("latest"))["timestamp"]
+    iqr, other = "ZRK-7", "ZRK-8"
+    cases = {"standing": None, "ended": False, "for-cause": True}
+    dids = {name: f"did:key:z6Mk-rule-{name}" for name in cases}
+    for name, for_cause in cases.items():
+        await accreditation.accredit(
+            authority, issuer_registry, dids[name], university.address, iqr,
+            datetime.fromtimestamp(now - 1_000, UTC), datetime.fromtimestamp(now + 100_000, UTC),
+        )  # fmt: skip
+        if for_cause is not None:
+            await accreditation.deaccredit(authority, issuer_registry, dids[name], 0, for_cause=for_cause)
+    withdrawn = (await authority.w3.eth.get_block("latest"))["timestamp"]
+    moments = [now - 2_000, now - 500, withdrawn + 10, now + 200_000]
+    expected = {
+        ("standing", iqr): [False, True, True, False],
+        ("ended", iqr): [False, True, False, False],  # issued before the withdrawal: still accredited
+        ("for-cause", iqr): [False, False, False, False],  # for cause: voids what it covered
+    }
+    for (name, scope), wanted in expected.items():
+        records = await accreditation.history(authority, issuer_registry, dids[name])
+        for moment, want in zip(moments, wanted, strict=True):
+            at = datetime.fromtimestamp(moment, UTC)
+            on_chain = await accreditation.is_accredited(authority, issuer_registry, dids[name], scope, at)
+            ours = accreditation.accrediting(records, scope, at) is not None
+            assert on_chain == ours == want, (name, moment - now, on_chain, ours)
+            assert not await accreditation.is_accredited(authority, issuer_registry, dids[name], other, at)
+    ended = await registry.events.Deaccredited().get_logs(from_block=0)
+    assert {(e.args.record, e.args.forCause) for e in ended} >= {(0, False), (0, True)}
+
+
+async def test_an_institution_account_delegates_by_signature_and_owns_its_lists(
+    clients, status_registry
+) -> None:
+    """The institution's account holds no ether: it signs an EIP-712 delegation, the controller's account
+    submits it, then creates and updates lists the institution owns."""
+    relayer, stranger = clients["authority"], clients["other"]
+    institution = Account.create()
+    chain_id = await relayer.chain_id()
+
+    async def signed(allowed: bool, deadline: int, by: Account = institution) -> str:
+        """The delegation as ``by`` signs it (an impostor signs the institution's message)."""
+        nonce = await registry_lib.delegation_nonce(relayer, status_registry, institution.address)
+        message = delegation(
+            chain_id=chain_id, registry=status_registry, owner=institution.address, delegate=relayer.address,
+            allowed=allowed, nonce=nonce, deadline=deadline,
+        )  # fmt: skip
+        return "0x" + by.sign_typed_data(full_message=message).signature.hex().removeprefix("0x")
+
+    key = registry_lib.list_id("https://issuer.example/status-lists/delegated")
+    with pytest.raises(ContractRevertError, match="NotDelegate"):
+        await registry_lib.create_list(relayer, status_registry, key, registry_lib.Purpose.REVOCATION, SIZE,
+                                       owner=institution.address)  # fmt: skip
+    later = (await relayer.w3.eth.get_block("latest"))["timestamp"] + 600
+    forged = await signed(True, later, by=Account.create())
+    with pytest.raises(ContractRevertError, match="InvalidSignature"):
+        await registry_lib.set_delegate_by_sig(relayer, status_registry, institution.address, relayer.address,
+                                               True, later, forged)  # fmt: skip
+    with pytest.raises(ContractRevertError, match="SignatureExpired"):
+        await registry_lib.set_delegate_by_sig(relayer, status_registry, institution.address, relayer.address,
+                                               True, 1, await signed(True, 1))  # fmt: skip
+
+    signature = await signed(True, later)
+    assert signature == sign_delegation(
+        institution.key,
+        delegation(
+            chain_id=chain_id,
+            registry=status_registry,
+            owner=institution.address,
+            delegate=relayer.address,
+            allowed=True,
+            nonce=0,
+            deadline=later,
+        ),
+    )  # what the agent's plugin signs is this very message
+    await registry_lib.set_delegate_by_sig(
+        relayer, status_registry, institution.address, relayer.address, True, later, signature
+    )
+    assert await registry_lib.is_delegate(relayer, status_registry, institution.address, relayer.address)
+    with pytest.raises(ContractRevertError, match="InvalidSignature"):  # the nonce moved on: no replay
+        await registry_lib.set_delegate_by_sig(
+            relayer, status_registry, institution.address, relayer.address, True, later, signature
+        )
+    await registry_lib.create_list(
+        relayer, status_registry, key, registry_lib.Purpose.REVOCATION, SIZE, owner=institution.address
+    )
+    state = await registry_lib.list_state(stranger, status_registry, key)
+    assert state.owner == institution.address
+    await registry_lib.update(relayer, status_registry, key, 0, [3], [], b"\x01" * 32)
+    with pytest.raises(ContractRevertError, match="NotListOwner"):
+        await registry_lib.update(stranger, status_registry, key, 1, [4], [], b"\x02" * 32)
 
 
 async def test_registries_are_deployed_once_per_chain(clients, tmp_path: Path) -> None:

@@ -94,7 +94,7 @@ async def test_a_part_from_a_deaccredited_issuer_is_refused(issuer: httpx.AsyncC
     try:
         did = s.b.institution["did"]
         records = await history(authority, stack.contracts["IssuerRegistry"], did)
-        await deaccredit(authority, stack.contracts["IssuerRegistry"], did, records[0].record)
+        await deaccredit(authority, stack.contracts["IssuerRegistry"], did, records[0].record, for_cause=True)
     finally:
         await authority.aclose()
     decided = await claim(issuer, stack, s, "iga@example.pl")

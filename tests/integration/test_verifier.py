@@ -4,6 +4,8 @@ the chain."""
 
 from __future__ import annotations
 
+import socket
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -50,7 +52,7 @@ async def test_a_presented_microcredential_is_verified_with_every_check(
     assert checks["presentation.domain"] == "skipped"  # the ACA-Py holder drops the domain (docs/agents.md)
     assert checks["schema.ob3"] == "skipped"  # the wallet holds the VCDM 1.1 profile
     not_applicable = {"presentation.domain", "schema.ob3", "stack.parts_recorded", "stack.parts_valid"}
-    assert {i for i, s in checks.items() if s == "passed"} == set(CHECK_IDS) - not_applicable
+    assert {i for i, s in checks.items() if s == "passed"} == set(CHECK_IDS) - not_applicable, report
     credential = report["credentials"][0]
     assert credential["issuer"] == enrolled.institution["did"]
     assert [e["state"] for e in request["history"]][-1] == "verified"
@@ -93,23 +95,40 @@ async def test_suspended_fails_reinstated_passes(
     assert reinstated["state"] == "verified", failures(reinstated)
 
 
-async def test_a_deaccredited_issuer_fails_issuer_accreditation(
-    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+@pytest.mark.parametrize(("for_cause", "state"), [(True, "rejected"), (False, "verified")])
+async def test_a_withdrawal_for_cause_voids_issued_credentials_an_ordinary_one_does_not(
+    issuer: httpx.AsyncClient,
+    verifier: httpx.AsyncClient,
+    employer: dict[str, str],
+    stack: Stack,
+    for_cause: bool,
+    state: str,
 ) -> None:
-    enrolled, _ = await accredited_holding(issuer, stack, "Uczelnia Cofniętej Akredytacji")
+    """docs/on-chain.md: accredited at issuance and not withdrawn for cause since."""
+    enrolled, offer = await accredited_holding(issuer, stack, f"Uczelnia Cofniętej Akredytacji {for_cause}")
+    wallet = await issuer.get(f"/v1/credentials/{offer['id']}/download?profile=wallet", headers=enrolled.auth)
+    issued = datetime.fromisoformat(wallet.json()["issuanceDate"])
+    # Issuance dates have whole seconds and a withdrawal in the same second would not come after it: the
+    # withdrawal waits for the clock's next second (a poll with a deadline, not a sleep).
+    await eventually(lambda: _now_seconds(), until=lambda moment: moment > issued, what="the next second")
     authority = ChainClient(stack.components["chain"].url, ANVIL_DEPLOYER_KEY)
     try:
         records = await history(authority, stack.contracts["IssuerRegistry"], enrolled.institution["did"])
         await deaccredit(
-            authority, stack.contracts["IssuerRegistry"], enrolled.institution["did"], records[0].record
-        )
+            authority, stack.contracts["IssuerRegistry"], enrolled.institution["did"], records[0].record,
+            for_cause=for_cause,
+        )  # fmt: skip
     finally:
         await authority.aclose()
     request = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
-    assert request["state"] == "rejected"
-    checks = outcome(request)
-    assert checks["issuer.accreditation"] == "failed"
-    assert {i for i, s in checks.items() if s == "failed"} == {"issuer.accreditation"}
+    assert request["state"] == state, failures(request)
+    if for_cause:
+        checks = outcome(request)
+        assert {i for i, s in checks.items() if s == "failed"} == {"issuer.accreditation"}
+
+
+async def _now_seconds() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 async def test_asking_for_what_the_wallet_does_not_hold_fails_with_the_reason(
@@ -123,7 +142,11 @@ async def test_asking_for_what_the_wallet_does_not_hold_fails_with_the_reason(
 
 
 async def test_the_callback_is_called_once_with_the_final_report(
-    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+    issuer: httpx.AsyncClient,
+    verifier: httpx.AsyncClient,
+    employer: dict[str, str],
+    stack: Stack,
+    callback_socket: socket.socket,
 ) -> None:
     received: list[dict[str, Any]] = []
 
@@ -135,9 +158,9 @@ async def test_the_callback_is_called_once_with_the_final_report(
     app.router.add_post("/hook", callback)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.SockSite(runner, callback_socket)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
+    port = callback_socket.getsockname()[1]
     try:
         enrolled, _ = await accredited_holding(issuer, stack, "Szkoła Powiadomień")
         final = await ask_and_answer(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from agent.config import ROLE_FLAGS, AgentLaunch, AgentRole
+from agent.config import ROLE_FLAGS, AgentLaunch, AgentRole, PostgresWallets
 
 
 def launch(role: AgentRole, **overrides) -> AgentLaunch:
@@ -16,7 +17,7 @@ def launch(role: AgentRole, **overrides) -> AgentLaunch:
         "admin_port": 9001,
         "inbound_port": 9002,
         "admin_api_key": "secret-key",
-        "wallet_key": "rawkey",
+        "wallet_key": "rawkey-of-the-wallet",
     }
     return AgentLaunch(role=role, **{**values, **overrides})
 
@@ -31,7 +32,7 @@ def test_every_role_runs_offline_with_a_protected_loopback_admin_api(role: Agent
     argv = launch(role).argv
     assert argv[1:4] == ["-m", "acapy_agent", "start"]
     assert flag(argv, "--admin", 2) == ["127.0.0.1", "9001"]
-    assert "--admin-api-key=secret-key" in argv
+    assert launch(role).env({})["ACAPY_ADMIN_API_KEY"] == "secret-key"
     assert "--admin-insecure-mode" not in argv
     assert "--no-ledger" in argv
     assert flag(argv, "--plugin") == ["agent.plugin"]
@@ -55,7 +56,12 @@ def test_roles_differ_in_what_they_accept_on_their_own() -> None:
 def test_webhooks_go_to_the_owning_controller_and_wallet_lives_under_home() -> None:
     agent = launch(AgentRole.ISSUER, webhook_url="http://127.0.0.1:8001/webhooks")
     assert flag(agent.argv, "--webhook-url") == ["http://127.0.0.1:8001/webhooks"]
-    assert agent.env({"PATH": "/bin"}) == {"PATH": "/bin", "ACAPY_HOME": "/data/issuer"}
+    assert agent.env({"PATH": "/bin"}) == {
+        "PATH": "/bin",
+        "ACAPY_HOME": "/data/issuer",
+        "ACAPY_ADMIN_API_KEY": "secret-key",
+        "ACAPY_WALLET_KEY": "rawkey-of-the-wallet",
+    }
     assert agent.admin_url == "http://127.0.0.1:9001"
     assert flag(agent.argv, "--endpoint") == ["http://127.0.0.1:9002"]
 
@@ -66,11 +72,27 @@ def test_public_endpoint_can_differ_from_the_listener() -> None:
     assert flag(agent.argv, "--endpoint") == ["http://192.0.2.10:9002"]
 
 
-def test_secrets_that_look_like_options_stay_values() -> None:
-    """token_urlsafe() keys begin with "-" one time in 64; argparse would read those as a flag."""
-    agent = launch(AgentRole.ISSUER, admin_api_key="-starts-with-dash", wallet_key="-raw")
-    assert "--admin-api-key=-starts-with-dash" in agent.argv
-    assert "--wallet-key=-raw" in agent.argv
+def test_secrets_are_in_the_environment_never_on_the_command_line() -> None:
+    """Anyone on the machine reads /proc/<pid>/cmdline; environ is the owner's alone. ACA-Py reads each
+    flag from its ACAPY_* variable (acapy_agent/config/argparse.py), so a key that begins with "-" (one
+    token_urlsafe() in 64) cannot be taken for an option either."""
+    from acapy_agent.commands.start import init_argument_parser
+    from acapy_agent.config.argparse import create_argument_parser
+
+    postgres = PostgresWallets("postgresql://mcred:pg-password-1@db:5432", "mcred")
+    agent = launch(
+        AgentRole.ISSUER, admin_api_key="-starts-with-dash", wallet_key="-raw-wallet-key", postgres=postgres
+    )
+    secrets = ("-starts-with-dash", "-raw-wallet-key", "pg-password-1")
+    assert set(agent.secrets) == set(secrets)
+    assert not [arg for arg in agent.argv if any(secret in arg for secret in secrets)]
+
+    parser = create_argument_parser(prog="acapy_agent start")
+    settings_of = init_argument_parser(parser)
+    settings = settings_of(parser.parse_args(agent.argv[4:], env_vars=agent.env({})))
+    assert settings["admin.admin_api_key"] == "-starts-with-dash"
+    assert settings["wallet.key"] == "-raw-wallet-key"
+    assert json.loads(settings["wallet.storage_creds"])["password"] == "pg-password-1"
 
 
 def test_the_plugin_gives_the_sqlite_wallet_a_larger_pool(monkeypatch: pytest.MonkeyPatch) -> None:

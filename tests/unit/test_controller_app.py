@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from agent.process import free_port
+from common.db import make_engine, session_factory
 from issuer_controller.config import IssuerSettings
 from issuer_controller.main import create_app as create_issuer
 from verifier_controller.config import VerifierSettings
@@ -81,3 +82,16 @@ def test_settings_need_their_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="agent_admin_api_key") as caught:
         IssuerSettings(_env_file=None)
     assert "admin_api_key" in str(caught.value)
+
+
+async def test_an_unreachable_database_is_a_503_to_retry(client: httpx.AsyncClient, tmp_path) -> None:
+    """Nothing was decided: the caller is told to retry, never handed a 500."""
+    context = client._transport.app.state  # the controller's context, whichever controller
+    ctx = getattr(context, "issuer", None) or context.verifier
+    ctx.sessions = session_factory(make_engine(f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/x.db"))
+    me = "/v1/institutions/me" if hasattr(context, "issuer") else "/v1/employers/me"
+    response = await client.get(me, headers={"X-API-Key": "some key"})
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"]
+    assert response.json()["type"].endswith("/database-unavailable")

@@ -1,5 +1,6 @@
 """docker/, validated offline (no Docker engine here): the compose file parses and names only what exists,
-every variable it uses is documented and has no default, and the Dockerfile's targets and sources exist."""
+every variable it uses is documented and has no default, parts restart as under ``mcred up``, and the
+Dockerfile's targets and sources exist."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from agent.supervisor import RestartPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"
@@ -61,3 +64,24 @@ def test_the_images_copy_what_exists_and_pin_their_bases() -> None:
     for image in re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE):
         assert image in {"base", "agent", "controller"} or re.search(r":\d", image), f"unpinned base {image}"
     assert 'ENTRYPOINT ["python", "-m", "agent.launch"]' in dockerfile
+
+
+def _seconds(duration: str) -> float:
+    value, unit = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m)", duration).groups()
+    return float(value) * {"ms": 0.001, "s": 1, "m": 60}[unit]
+
+
+def test_parts_restart_on_failure_as_mcred_up_restarts_them(compose: dict) -> None:
+    """The same policy as the embedded stack's supervisor: restarted after a growing delay, given up after
+    repeated failures; the database is always brought back."""
+    policy = RestartPolicy()
+    services = compose["services"]
+    for name in ("issuer-agent", "verifier-agent", "issuer", "verifier", "anvil"):
+        service = services[name]
+        assert service["restart"] == f"on-failure:{policy.limit}", name
+        restart = service["deploy"]["restart_policy"]
+        assert restart["condition"] == "on-failure" and restart["max_attempts"] == policy.limit, name
+        assert _seconds(restart["delay"]) == policy.first_delay, name
+        assert _seconds(restart["window"]) == policy.window, name
+    assert services["postgres"]["restart"] == "unless-stopped"
+    assert "--state-interval" in services["anvil"]["entrypoint"]

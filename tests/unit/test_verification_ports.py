@@ -10,7 +10,7 @@ import pytest
 
 from agent.errors import AgentTimeoutError, AgentUnavailableError
 from common.microcredential import Profile, ob3_document
-from common.verification import Ports, PortUnavailable, verify_document
+from common.verification import Criteria, Ports, PortUnavailable, verify_document
 from revocation.errors import ChainUnavailableError
 from tests.unit.test_data_integrity import ISSUER, emitted, sign
 
@@ -92,3 +92,68 @@ async def test_an_unreachable_agent_is_no_verdict(error: Exception) -> None:
 async def test_an_unreachable_chain_is_no_verdict() -> None:
     with pytest.raises(PortUnavailable, match="chain cannot be reached"):
         await verify_document(ports(NoAgent(), DownChain()), STANDARD)
+
+
+# --- the runner and the criteria, on a fixed clock ----------------------------------------------------------
+def check_of(report: dict, check: str) -> dict:
+    return checks(report)[check]
+
+
+async def test_a_fatal_failure_skips_the_rest_saying_why() -> None:
+    unsigned = {k: v for k, v in STANDARD.items() if k != "proof"}
+    report = await verify_document(ports(NoAgent()), unsigned)
+    assert check_of(report, "credential.structure")["status"] == "failed"
+    later = [c for c in report["credentials"][0]["checks"] if c["id"] != "credential.structure"]
+    assert {c["status"] for c in later} == {"skipped"}
+    assert all("credential.structure" in c["reason"] for c in later)
+    assert report["verified"] is False
+
+
+async def test_a_check_that_raises_is_a_failed_check_not_a_failed_request() -> None:
+    class Broken:
+        async def history(self, did: str) -> list:
+            raise RuntimeError("a bug")
+
+    report = await verify_document(
+        Ports(NoAgent(), lambda: datetime(2026, 12, 1, tzinfo=UTC), None, Broken()), STANDARD
+    )
+    accreditation = check_of(report, "issuer.accreditation")
+    assert accreditation["status"] == "failed" and accreditation["problem"]["title"] == "Check error"
+    assert "RuntimeError: a bug" in accreditation["problem"]["detail"]
+
+
+def expiring(valid_until: str) -> dict:
+    return ob3_document(sign({**emitted(Profile.STANDARD), "validUntil": valid_until}))
+
+
+@pytest.mark.parametrize(
+    ("criteria", "status"),
+    [
+        (Criteria(achievement_id="urn:uuid:5f4c7f6e-0000-4000-8000-000000000002"), "passed"),
+        (Criteria(achievement_id="urn:uuid:another"), "failed"),
+        (Criteria(iqr_code="ZRK-123"), "passed"),
+        (Criteria(iqr_code="ZRK-999"), "failed"),
+        (Criteria(min_eqf_level=6), "passed"),
+        (Criteria(min_eqf_level=7), "failed"),
+    ],
+)
+async def test_each_criterion_is_checked(criteria: Criteria, status: str) -> None:
+    report = await verify_document(ports(NoAgent()), STANDARD, criteria=criteria)
+    assert check_of(report, "request.criteria")["status"] == status
+
+
+@pytest.mark.parametrize(("not_expired", "status"), [(True, "failed"), (False, "passed")])
+async def test_not_expired_decides_for_a_credential_past_its_end(not_expired: bool, status: str) -> None:
+    report = await verify_document(
+        ports(NoAgent()), expiring("2026-11-30T00:00:00Z"), criteria=Criteria(not_expired=not_expired)
+    )
+    assert check_of(report, "validity.window")["status"] == status
+    assert check_of(report, "proof.signature")["status"] == "passed"
+
+
+async def test_without_a_chain_status_and_accreditation_fail_saying_so() -> None:
+    report = await verify_document(ports(NoAgent()), STANDARD)
+    for check in ("status.revocation", "status.suspension", "issuer.accreditation"):
+        assert check_of(report, check)["status"] == "failed"
+        assert "no chain configured" in check_of(report, check)["problem"]["detail"]
+    assert report["verified"] is False

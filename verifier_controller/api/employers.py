@@ -1,4 +1,4 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from ..schemas import EmployerCreate, EmployerCreated, EmployerOut, EmployerUpdate
 from ..security import CurrentEmployer, OperatorOnly
@@ -12,9 +12,10 @@ router = APIRouter(prefix="/v1/employers", tags=["employers"])
     "", status_code=201, response_model=EmployerCreated, dependencies=[OperatorOnly],
     operation_id="employers-create",
 )  # fmt: skip
-async def create(data: EmployerCreate, ctx: VerifierDep) -> EmployerCreated:
-    """Register an employer (operator key); its own API key is returned once."""
+async def create(data: EmployerCreate, ctx: VerifierDep, response: Response) -> EmployerCreated:
+    """Register an employer (operator key); its own API key is returned once (never cached on the way)."""
     employer, api_key = await create_employer(ctx, data)
+    response.headers["Cache-Control"] = "no-store"
     return EmployerCreated(**EmployerOut.model_validate(employer).model_dump(), api_key=api_key)
 
 

@@ -1,5 +1,6 @@
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
+from common.limits import PageLimit, PageOffset
 from common.verification import Criteria
 
 from ..schemas import ProofRequestCreate, ProofRequestOut, request_out
@@ -28,8 +29,8 @@ async def create(data: ProofRequestCreate, employer: CurrentEmployer, ctx: Verif
 async def list_(
     employer: CurrentEmployer,
     ctx: VerifierDep,
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ):
     requests = await proof_requests.list_requests(ctx, employer, limit, offset)
     return [request_out(r, ctx.settings.public_url) for r in requests]

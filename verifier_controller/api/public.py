@@ -10,6 +10,7 @@ from importlib import resources
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from common.headers import html_page, static_page
 from common.problems import Conflict
 from common.qr import deep_link, qr_png, qr_svg
 
@@ -18,6 +19,11 @@ from ..services.proof_requests import public_request
 from . import VerifierDep
 
 router = APIRouter(tags=["public"])
+
+# The request page's only inline code, allowed by its hash in the page's Content-Security-Policy.
+REQUEST_STYLE = """body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}
+.qr svg{width:100%;height:auto;max-width:20rem}.button{display:inline-block;padding:.8rem 1.2rem;
+background:#003399;color:#fff;border-radius:.4rem;text-decoration:none}"""
 
 
 async def _invitation(ctx, request_id: str) -> str:
@@ -53,11 +59,9 @@ async def request_page(request_id: str, ctx: VerifierDep) -> HTMLResponse:
     page = f"""<!doctype html>
 <html lang="pl"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{purpose}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}
-.qr svg{{width:100%;height:auto;max-width:20rem}}.button{{display:inline-block;padding:.8rem 1.2rem;
-background:#003399;color:#fff;border-radius:.4rem;text-decoration:none}}</style></head>
+<style>{REQUEST_STYLE}</style></head>
 <body><h1>{purpose}</h1>{body}</body></html>"""
-    return HTMLResponse(page)
+    return html_page(page, styles=[REQUEST_STYLE])
 
 
 @cache
@@ -69,4 +73,4 @@ def _verify_page() -> str:
 async def verify_page() -> HTMLResponse:
     """Paste or upload a credential (JSON or a PNG badge): the badge, its issuer, the EU elements in plain
     language and every check with a green or red mark (the page calls POST /v1/verifications)."""
-    return HTMLResponse(_verify_page())
+    return static_page(_verify_page())

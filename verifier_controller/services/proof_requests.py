@@ -20,7 +20,8 @@ from agent.client import Record
 from agent.errors import AgentError, AgentNotFoundError
 from common.clock import aware
 from common.db import change_row
-from common.problems import NotFound
+from common.outbound import OutboundRefused
+from common.problems import InvalidRequest, NotFound
 from common.verification import Criteria, PortUnavailable, verify_document
 from common.verification.request import presentation_definition
 
@@ -30,11 +31,16 @@ from ..schemas import request_out
 
 log = logging.getLogger(__name__)
 
+CALLBACK_ANSWER_BYTES = 64_000
+"""How much of an employer's answer to a callback is read (it is not kept)."""
+
 ACTIVE_CONNECTION_STATES = ("active", "completed")
 
 
 def criteria_of(request: ProofRequest) -> Criteria:
-    return Criteria(**request.criteria)
+    """As stored; requests made before ``accredited_only`` left the API still carry it (it did nothing)."""
+    known = {name: value for name, value in request.criteria.items() if name in Criteria.__dataclass_fields__}
+    return Criteria(**known)
 
 
 async def create_request(
@@ -45,6 +51,13 @@ async def create_request(
     callback_url: str | None,
 ) -> ProofRequest:
     """Persisted with its invitation before it is returned: nothing half-made is left if the agent fails."""
+    if callback_url is not None:
+        try:
+            await ctx.settings.outbound.check(callback_url)
+        except OutboundRefused as err:
+            raise InvalidRequest(
+                f"callback_url: {err}", errors=[{"field": "callback_url", "reason": str(err)}]
+            ) from err
     goal = purpose or f"{employer.name} asks for a microcredential"
     invitation = await ctx.agent.create_invitation(
         label=employer.name,
@@ -243,11 +256,14 @@ async def deliver_callback(ctx: VerifierContext, request_id: str) -> None:
         return
     body = request_out(request, ctx.settings.public_url).model_dump(mode="json")
     try:
-        response = await ctx.http.post(request.callback_url, json=body, timeout=ctx.settings.fetch_timeout)
-        delivered = 200 <= response.status_code < 300
-        why = f"callback answered {response.status_code}"
-    except Exception as err:  # noqa: BLE001 - any failure to reach the employer is retried
-        delivered, why = False, f"callback failed: {type(err).__name__}"
+        response = await ctx.settings.outbound.request(
+            ctx.http, "POST", request.callback_url, json=body,
+            max_bytes=CALLBACK_ANSWER_BYTES, timeout=ctx.settings.fetch_timeout,
+        )  # fmt: skip
+        delivered = 200 <= response.status < 300
+        why = "callback delivered" if delivered else "callback not accepted"  # never the remote's code
+    except OutboundRefused as err:
+        delivered, why = False, f"callback not delivered: {err}"
 
     def record(request: ProofRequest) -> bool:
         if request.callback_state != CallbackState.PENDING:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import insert
 
 from common.baking import BakingError, unbake_png
+from common.limits import JSONLimitError, loads
 from common.problems import InvalidRequest, NotFound, ServiceUnavailable
 from common.verification import PortUnavailable, verify_document
 
@@ -27,8 +27,10 @@ def parse_upload(body: bytes) -> dict[str, Any]:
         except BakingError as err:
             raise InvalidRequest(f"the PNG carries no credential: {err}") from err
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        document = loads(body)
+    except JSONLimitError as err:
+        raise InvalidRequest(f"the body is refused: {err}") from err
+    except ValueError as err:  # UnicodeDecodeError, JSONDecodeError
         raise InvalidRequest(f"the body is neither JSON nor a PNG badge: {err}") from err
     if not isinstance(document, dict):
         raise InvalidRequest("the body is JSON but not an object: send one credential or presentation")
