@@ -125,13 +125,15 @@ class AgentLaunch:
             "--plugin-config-value", f"mcred.sqlite_max_connections={self.sqlite_max_connections}",
             *ROLE_FLAGS[self.role],
         ]  # fmt: skip
-        if self.webhook_url:
-            args += ["--webhook-url", self.webhook_url]
         return args
 
     def env(self, base: Mapping[str, str]) -> dict[str, str]:
         """``base`` plus where the wallet lives and the secrets."""
         secrets = {"ACAPY_ADMIN_API_KEY": self.admin_api_key, "ACAPY_WALLET_KEY": self.wallet_key}
+        if self.webhook_url:
+            # ACA-Py sends what follows "#" as the webhooks' x-api-key: the controller takes events only from
+            # the agent that holds the key they share (anyone reaching its port could post them otherwise).
+            secrets["ACAPY_WEBHOOK_URL"] = f"{self.webhook_url}#{self.admin_api_key}"
         if self.postgres:
             secrets["ACAPY_WALLET_STORAGE_CREDS"] = self.postgres.creds
         return {**base, "ACAPY_HOME": str(self.home), **secrets}

@@ -4,6 +4,7 @@ every response (docs/security.md)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -16,7 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from agent.client import AdminClient
 
 from .headers import SECURITY_HEADERS, SecurityHeaders, docs_policy
-from .problems import install_problem_handlers, problem_response
+from .problems import Unauthorized, install_problem_handlers, problem_response
 from .settings import ControllerSettings
 from .uploads import RequestLimits
 
@@ -86,7 +87,11 @@ WebhookHandler = Callable[[FastAPI, str, dict[str, Any]], Awaitable[None]]
 
 @webhook_router.post("/webhooks/topic/{topic}/")
 async def webhook(request: Request, topic: str, payload: dict[str, Any]) -> dict[str, str]:
-    """Events from our own agent (``--webhook-url``), handed to the controller's handler."""
+    """Events from our own agent, handed to the controller's handler. The agent sends the admin API key the
+    two share as ``x-api-key`` (agent.config): an event from anyone else is refused, unread."""
+    shared = request.app.state.settings.agent_admin_api_key.get_secret_value()
+    if not hmac.compare_digest((request.headers.get("x-api-key") or "").encode(), shared.encode()):
+        raise Unauthorized("webhooks are taken from this controller's own agent only")
     log.debug("webhook %s: %s", topic, payload.get("state"))
     handler: WebhookHandler | None = request.app.state.on_webhook
     if handler is not None:

@@ -95,3 +95,14 @@ async def test_an_unreachable_database_is_a_503_to_retry(client: httpx.AsyncClie
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"]
     assert response.json()["type"].endswith("/database-unavailable")
+
+
+async def test_webhooks_are_taken_from_our_agent_only(client: httpx.AsyncClient) -> None:
+    """The agent sends the admin key the two share as x-api-key; anyone else who reaches the port cannot
+    post an event (a forged "credential stored", say)."""
+    event = {"state": "active", "connection_id": "c1"}
+    for headers in ({}, {"X-API-Key": "a guess"}):
+        refused = await client.post("/webhooks/topic/connections/", json=event, headers=headers)
+        assert refused.status_code == 401 and refused.headers["content-type"] == "application/problem+json"
+    taken = await client.post("/webhooks/topic/connections/", json=event, headers={"X-API-Key": "k"})
+    assert taken.status_code == 200, taken.text
