@@ -23,9 +23,11 @@ from .errors import (
     AgentUnavailableError,
 )
 
-__all__ = ["AdminClient", "DidInfo", "Invitation", "DIDEXCHANGE_1_1", "Record"]
+__all__ = ["ACTIVE_CONNECTION_STATES", "AdminClient", "DidInfo", "Invitation", "DIDEXCHANGE_1_1", "Record"]
 
 DIDEXCHANGE_1_1 = "https://didcomm.org/didexchange/1.1"
+ACTIVE_CONNECTION_STATES = ("active", "completed")
+"""A connection the wallet finished (ACA-Py's state says ``active``; RFC 23's ``completed``)."""
 
 Record = dict[str, Any]
 """An exchange or connection record as the agent returns it."""

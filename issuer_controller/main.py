@@ -21,7 +21,7 @@ from .api import bulk, credentials, institutions, offers, pathways as pathways_a
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import MIGRATIONS
-from .services import pathways
+from .services import affected, claims
 from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
 from .services.offers import on_webhook, reconcile
@@ -37,8 +37,8 @@ async def _catch_up(ctx: IssuerContext) -> None:
     moved = await reconcile(ctx)
     if moved:
         log.info("reconciled: %s", moved)
-    await pathways.follow_claims(ctx)
-    await pathways.watch_awarded(ctx)
+    await claims.follow_claims(ctx)
+    await affected.watch_awarded(ctx)
 
 
 def create_app(settings: IssuerSettings | None = None) -> FastAPI:
@@ -81,7 +81,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
 
     async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:
         await on_webhook(app.state.issuer, topic, payload)
-        await pathways.on_webhook(app.state.issuer, topic, payload)
+        await claims.on_webhook(app.state.issuer, topic, payload)
 
     return create_controller_app(
         settings,

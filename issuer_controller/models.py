@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.clock import now
+from common.lifecycle import Lifecycle
 
 
 def new_id() -> str:
@@ -102,7 +103,7 @@ class StatusAllocation(Base):
     offer_id: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
 
 
-class OfferState(enum.StrEnum):
+class OfferState(Lifecycle):
     INVITED = "invited"
     CONNECTED = "connected"
     OFFERED = "offered"
@@ -113,11 +114,6 @@ class OfferState(enum.StrEnum):
     @property
     def final(self) -> bool:
         return self in (OfferState.ISSUED, OfferState.FAILED, OfferState.EXPIRED)
-
-    @property
-    def rank(self) -> int:
-        """Progress order: a late or repeated event never moves an offer backwards."""
-        return list(OfferState).index(self) if not self.final else 99
 
 
 class Offer(Base):
@@ -288,7 +284,7 @@ class Pathway(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
-class ClaimState(enum.StrEnum):
+class ClaimState(Lifecycle):
     INVITED = "invited"
     CHECKING = "checking"
     """Connected; the parts are being asked for and verified."""

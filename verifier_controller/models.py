@@ -12,6 +12,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.clock import now
+from common.lifecycle import Lifecycle
 
 
 def new_id() -> str:
@@ -34,7 +35,7 @@ class Employer(Base):
     """An HTTPS image wallets show beside the name."""
 
 
-class RequestState(enum.StrEnum):
+class RequestState(Lifecycle):
     INVITED = "invited"
     CONNECTED = "connected"
     REQUESTED = "requested"
@@ -54,10 +55,6 @@ class RequestState(enum.StrEnum):
             RequestState.FAILED,
             RequestState.EXPIRED,
         )
-
-    @property
-    def rank(self) -> int:
-        return 99 if self.final else list(RequestState).index(self)
 
 
 class CallbackState(enum.StrEnum):

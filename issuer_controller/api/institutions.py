@@ -1,7 +1,8 @@
 from fastapi import APIRouter, Response
 
+from ..domain import InstitutionCreate, InstitutionUpdate
 from ..models import Institution
-from ..schemas import InstitutionCreate, InstitutionCreated, InstitutionOut, InstitutionUpdate
+from ..schemas import InstitutionCreated, InstitutionOut
 from ..security import CurrentInstitution, OperatorOnly
 from ..services.institutions import create_institution, update_institution
 from . import IssuerDep

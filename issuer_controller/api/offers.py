@@ -2,8 +2,9 @@ from fastapi import APIRouter
 
 from common.limits import PageLimit, PageOffset
 
+from ..domain import Learner
 from ..models import Offer, OfferState
-from ..schemas import HistoryEntry, Learner, OfferCreate, OfferOut
+from ..schemas import HistoryEntry, OfferCreate, OfferOut
 from ..security import CurrentInstitution
 from ..services import offers
 from . import IssuerDep

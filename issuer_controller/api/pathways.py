@@ -1,9 +1,11 @@
 from fastapi import APIRouter
 
+from ..domain import Learner, PathwayCreate
 from ..models import Claim, Pathway
-from ..schemas import ClaimCreate, ClaimOut, Learner, PathwayCreate, PathwayOut
+from ..schemas import ClaimCreate, ClaimOut, PathwayOut
 from ..security import CurrentInstitution
-from ..services import pathways
+from ..services import claims, pathways
+from ..services.affected import affected_claims
 from . import IssuerDep
 
 router = APIRouter(prefix="/v1/pathways", tags=["pathways"])
@@ -60,14 +62,14 @@ async def claim(pathway_id: str, data: ClaimCreate, institution: CurrentInstitut
     """Invite a learner to claim the larger credential: the wallet scans the invitation and is asked for the
     parts; ``state`` ends awarded (the credential follows) or refused (``outcome`` says what is missing)."""
     pathway = await pathways.get_pathway(ctx, institution, pathway_id)
-    started = await pathways.start_claim(ctx, pathway, Learner(email=data.email, name=data.name))
+    started = await claims.start_claim(ctx, pathway, Learner(email=data.email, name=data.name))
     return claim_out(started, ctx.settings.public_url)
 
 
 @router.get("/{pathway_id}/claims/{claim_id}", response_model=ClaimOut, operation_id="claims-get")
 async def read_claim(pathway_id: str, claim_id: str, institution: CurrentInstitution, ctx: IssuerDep):
     pathway = await pathways.get_pathway(ctx, institution, pathway_id)
-    return claim_out(await pathways.get_claim(ctx, pathway, claim_id), ctx.settings.public_url)
+    return claim_out(await claims.get_claim(ctx, pathway, claim_id), ctx.settings.public_url)
 
 
 @router.get("/{pathway_id}/affected", response_model=list[ClaimOut], operation_id="pathways-affected")
@@ -75,4 +77,4 @@ async def affected(pathway_id: str, institution: CurrentInstitution, ctx: Issuer
     """Larger credentials awarded on this pathway whose parts were revoked or suspended since, with what
     the pathway's policy did (flagged, suspended, revoked) — for the institution to review."""
     pathway = await pathways.get_pathway(ctx, institution, pathway_id)
-    return [claim_out(c, ctx.settings.public_url) for c, _ in await pathways.affected(ctx, pathway)]
+    return [claim_out(c, ctx.settings.public_url) for c, _ in await affected_claims(ctx, pathway)]

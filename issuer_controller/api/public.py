@@ -12,10 +12,11 @@ from common.headers import html_page
 from common.microcredential import Template as TemplateDefinition
 from common.qr import deep_link, qr_png, qr_svg
 
+from ..domain import Learner
 from ..errors import NotReady
 from ..models import ClaimState, OfferState
-from ..schemas import ClaimCreate, Learner
-from ..services import pathways
+from ..schemas import ClaimCreate
+from ..services import claims, pathways
 from ..services.offers import public_offer
 from ..services.status_lists import signed_list
 from . import IssuerDep
@@ -138,7 +139,7 @@ async def status_list(list_id: str, request: Request, ctx: IssuerDep) -> Respons
 
 @router.get("/claims/{claim_id}/qr.svg", operation_id="public-claim-qr-svg")
 async def claim_qr_svg(claim_id: str, ctx: IssuerDep) -> Response:
-    claim = await pathways.public_claim(ctx, claim_id)
+    claim = await claims.public_claim(ctx, claim_id)
     if claim.state != ClaimState.INVITED or not claim.invitation_url:
         raise NotReady(f"claim {claim_id} is {claim.state}: its invitation can no longer be used")
     return Response(qr_svg(claim.invitation_url), media_type="image/svg+xml")
@@ -148,7 +149,7 @@ async def claim_qr_svg(claim_id: str, ctx: IssuerDep) -> Response:
 async def public_claim(pathway_id: str, data: ClaimCreate, ctx: IssuerDep) -> dict:
     """A learner starts a claim from the pathway's page: the invitation to scan."""
     pathway = await pathways.get_pathway(ctx, None, pathway_id)
-    claim = await pathways.start_claim(ctx, pathway, Learner(email=data.email, name=data.name))
+    claim = await claims.start_claim(ctx, pathway, Learner(email=data.email, name=data.name))
     return {
         "id": claim.id,
         "invitation_url": claim.invitation_url,

@@ -21,9 +21,9 @@ from sqlalchemy.orm import defer, selectinload
 from common.microcredential import Award
 
 from ..context import IssuerContext
+from ..domain import Learner
 from ..errors import InvalidUpload, NotFound
 from ..models import BulkJob, Institution, Offer
-from ..schemas import Learner
 from .offers import WITHOUT_CREDENTIALS, create_offer
 from .templates import active, get_template
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from common.security import key_hash, new_api_key
 
 from ..context import IssuerContext
+from ..domain import InstitutionCreate, InstitutionUpdate
 from ..models import Institution
-from ..schemas import InstitutionCreate, InstitutionUpdate
 
 
 async def create_institution(ctx: IssuerContext, data: InstitutionCreate) -> tuple[Institution, str]:

@@ -21,10 +21,11 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
-from agent.client import Record
+from agent.client import ACTIVE_CONNECTION_STATES, Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
 from common.clock import aware
 from common.db import change_row
+from common.lifecycle import move
 from common.microcredential import (
     Award,
     Institution as IssuerProfile,
@@ -38,6 +39,7 @@ from common.microcredential import (
 from revocation.errors import ChainError
 
 from ..context import IssuerContext
+from ..domain import Learner
 from ..errors import NotFound
 from ..models import (
     Institution,
@@ -49,7 +51,6 @@ from ..models import (
     Template,
     now,
 )
-from ..schemas import Learner
 from . import status_index
 from .anchoring import ensure_lists_on_chain
 from .holder import HolderBindingError, holder_did
@@ -58,7 +59,6 @@ from .templates import active, get_template
 
 log = logging.getLogger(__name__)
 
-ACTIVE_CONNECTION_STATES = ("active", "completed")
 WITHOUT_CREDENTIALS = (defer(Offer.wallet_credential), defer(Offer.standard_credential))
 """For listings: an offer's signed credentials are kilobytes each and no listing shows them."""
 RECONCILE_BATCH = 500
@@ -66,11 +66,9 @@ RECONCILE_BATCH = 500
 
 
 def record_event(offer: Offer, state: OfferState, detail: str | None = None) -> bool:
-    """Move the offer forward (never back, never out of a final state); False if nothing changed."""
-    current = OfferState(offer.state)
-    if current.final or (state.rank <= current.rank and not state.final):
+    """Move the offer forward (``common.lifecycle``), noting why; False if nothing changed."""
+    if not move(offer, state):
         return False
-    offer.state = state
     if state in (OfferState.FAILED, OfferState.EXPIRED):
         offer.error = detail
     offer.events.append(OfferEvent(state=state, detail=detail))

@@ -12,6 +12,8 @@ import httpx
 import pytest
 from aiohttp import web
 
+from common import present_proof
+from common.present_proof import challenge_of
 from common.verification import CHECK_IDS
 from mcred.anvil import ANVIL_DEPLOYER_KEY
 from mcred.scenario import (
@@ -203,3 +205,23 @@ async def test_a_request_carries_the_employer_name_and_logo(
         (await verifier.post("/v1/proof-requests", json={}, headers=employer)).json()["invitation_url"]
     )
     assert invitation["label"] == "Rekruter SA" and "imageUrl" not in invitation
+
+
+async def test_asking_again_after_a_crash_adopts_the_exchange_already_started(
+    issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, employer: dict[str, str], stack: Stack
+) -> None:
+    """What a restart does when the request was sent but its exchange id not stored: the exchange with the
+    request's challenge is found on the connection and adopted; the wallet is not asked twice."""
+    enrolled, _ = await accredited_holding(issuer, stack, "Akademia Pamięci")
+    request = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
+    agent = stack.agents.agents["verifier"].client
+
+    async def exchanges() -> list[dict]:
+        return [r for r in await agent.presentation_exchanges() if challenge_of(r) == request["challenge"]]
+
+    [started] = await exchanges()
+    again = await present_proof.ask(
+        agent, started["connection_id"], {}, challenge=request["challenge"], domain="unused", comment=None
+    )
+    assert again["pres_ex_id"] == started["pres_ex_id"]
+    assert len(await exchanges()) == 1

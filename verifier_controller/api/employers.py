@@ -1,6 +1,7 @@
 from fastapi import APIRouter, Response
 
-from ..schemas import EmployerCreate, EmployerCreated, EmployerOut, EmployerUpdate
+from ..domain import EmployerCreate, EmployerUpdate
+from ..schemas import EmployerCreated, EmployerOut
 from ..security import CurrentEmployer, OperatorOnly
 from ..services.employers import create_employer, update_employer
 from . import VerifierDep

@@ -3,9 +3,10 @@ from fastapi import APIRouter
 from common.limits import PageLimit, PageOffset
 from common.verification import Criteria
 
-from ..schemas import ProofRequestCreate, ProofRequestOut, request_out
+from ..schemas import ProofRequestCreate
 from ..security import CurrentEmployer
 from ..services import proof_requests
+from ..views import ProofRequestOut, request_out
 from . import VerifierDep
 
 router = APIRouter(prefix="/v1/proof-requests", tags=["proof requests"])

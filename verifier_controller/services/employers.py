@@ -5,8 +5,8 @@ from __future__ import annotations
 from common.security import key_hash, new_api_key
 
 from ..context import VerifierContext
+from ..domain import EmployerCreate, EmployerUpdate
 from ..models import Employer
-from ..schemas import EmployerCreate, EmployerUpdate
 
 
 async def create_employer(ctx: VerifierContext, data: EmployerCreate) -> tuple[Employer, str]:

@@ -16,10 +16,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from agent.client import Record
+from agent.client import ACTIVE_CONNECTION_STATES
 from agent.errors import AgentError, AgentNotFoundError
+from common import present_proof
 from common.clock import aware
 from common.db import change_row
+from common.lifecycle import move
 from common.outbound import OutboundRefused
 from common.problems import InvalidRequest, NotFound
 from common.verification import Criteria, PortUnavailable, verify_document
@@ -27,14 +29,12 @@ from common.verification.request import presentation_definition
 
 from ..context import VerifierContext
 from ..models import CallbackState, Employer, ProofRequest, ProofRequestEvent, RequestState, now
-from ..schemas import request_out
+from ..views import request_out
 
 log = logging.getLogger(__name__)
 
 CALLBACK_ANSWER_BYTES = 64_000
 """How much of an employer's answer to a callback is read (it is not kept)."""
-
-ACTIVE_CONNECTION_STATES = ("active", "completed")
 
 
 def criteria_of(request: ProofRequest) -> Criteria:
@@ -127,9 +127,8 @@ async def _advance(
     """Move forward only: a late or repeated event never moves a request back or out of a final state."""
 
     def forward(request: ProofRequest) -> bool:
-        if RequestState(request.state).final or state.rank <= RequestState(request.state).rank:
+        if not move(request, state):
             return False
-        request.state = state
         request.events.append(ProofRequestEvent(state=state, detail=detail))
         for name, value in fields.items():
             setattr(request, name, value)
@@ -147,17 +146,14 @@ async def _advance(
 
 # --- webhooks ------------------------------------------------------------------------------------------
 async def on_webhook(ctx: VerifierContext, topic: str, payload: dict[str, Any]) -> None:
-    if topic == "connections":
-        if payload.get("state") in ACTIVE_CONNECTION_STATES and payload.get("invitation_msg_id"):
-            await _connected(ctx, payload["invitation_msg_id"], payload["connection_id"])
-    elif topic == "present_proof_v2_0" and payload.get("pres_ex_id"):
-        await _on_exchange(ctx, payload)
-    elif topic == "problem_report":
-        thread = (payload.get("~thread") or {}).get("thid")
-        description = (payload.get("description") or {}).get("en", "problem report")
-        if thread:
+    match present_proof.event(topic, payload):
+        case present_proof.Connected(invitation_msg_id, connection_id):
+            await _connected(ctx, invitation_msg_id, connection_id)
+        case present_proof.Answered(pres_ex_id, _):
+            await finish(ctx, pres_ex_id)
+        case present_proof.Problem(thread_id, description):
             await _advance(
-                ctx, ProofRequest.thread_id == thread, RequestState.FAILED, f"wallet: {description}"
+                ctx, ProofRequest.thread_id == thread_id, RequestState.FAILED, f"wallet: {description}"
             )
 
 
@@ -174,22 +170,19 @@ async def _connected(ctx: VerifierContext, invitation_msg_id: str, connection_id
 
 
 async def send_request(ctx: VerifierContext, request_id: str) -> None:
-    """Ask the wallet, once: an exchange already on the connection (a crash after sending) is adopted."""
+    """Ask the wallet, once (``present_proof.ask`` adopts what a crash left behind)."""
     async with ctx.sessions() as session:
         request = await session.get(ProofRequest, request_id)
     if request is None or request.state != RequestState.CONNECTED:
         return
-    existing = await ctx.agent.presentation_exchanges(connection_id=request.connection_id)
-    if existing:
-        record = existing[0]
-    else:
-        record = await ctx.agent.request_presentation(
-            request.connection_id,
-            presentation_definition(criteria_of(request), request.purpose),
-            challenge=request.challenge,
-            domain=request.domain,
-            comment=request.purpose,
-        )
+    record = await present_proof.ask(
+        ctx.agent,
+        request.connection_id,
+        presentation_definition(criteria_of(request), request.purpose),
+        challenge=request.challenge,
+        domain=request.domain,
+        comment=request.purpose,
+    )
     await _advance(
         ctx,
         ProofRequest.id == request_id,
@@ -199,37 +192,26 @@ async def send_request(ctx: VerifierContext, request_id: str) -> None:
         thread_id=record["thread_id"],
     )
     if record.get("state") in ("done", "abandoned"):
-        await _on_exchange(ctx, record)
-
-
-async def _on_exchange(ctx: VerifierContext, record: Record) -> None:
-    state = record.get("state")
-    if state == "done":
         await finish(ctx, record["pres_ex_id"])
-    elif state == "abandoned":
-        await _advance(
-            ctx, ProofRequest.pres_ex_id == record["pres_ex_id"], RequestState.FAILED,
-            record.get("error_msg") or "the wallet did not present",
-        )  # fmt: skip
 
 
 async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
-    """The presentation arrived: every credential in it through the pipeline, the report stored."""
+    """The wallet answered: every credential presented through the pipeline, the report stored; or the
+    reason there is nothing to verify."""
     async with ctx.sessions() as session:
         request = await session.scalar(select(ProofRequest).where(ProofRequest.pres_ex_id == pres_ex_id))
     if request is None or RequestState(request.state).final:
         return
-    record = await ctx.agent.presentation_exchange(pres_ex_id)
-    presentation = ((record.get("by_format") or {}).get("pres") or {}).get("dif")
-    if not presentation:
-        await _advance(
-            ctx, ProofRequest.id == request.id, RequestState.FAILED, "no presentation in the exchange"
-        )
+    answered = await present_proof.answer(ctx.agent, pres_ex_id)
+    if not answered.ended:
+        return
+    if answered.presentation is None:
+        await _advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, answered.why_not or "")
         return
     try:
         report = await verify_document(
             ctx.ports,
-            presentation,
+            answered.presentation,
             challenge=request.challenge,
             domain=request.domain,
             criteria=criteria_of(request),
@@ -242,7 +224,7 @@ async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
     detail = "every check passed" if report["verified"] else "failed: " + ", ".join(failed)
     await _advance(
         ctx, ProofRequest.id == request.id, state, detail,
-        report=report, verified=report["verified"], presentation=presentation,
+        report=report, verified=report["verified"], presentation=answered.presentation,
     )  # fmt: skip
 
 
@@ -322,7 +304,7 @@ async def _follow(ctx: VerifierContext, request: ProofRequest) -> None:
         return
     elif request.state == RequestState.REQUESTED:
         try:
-            await _on_exchange(ctx, await ctx.agent.presentation_exchange(request.pres_ex_id))
+            await finish(ctx, request.pres_ex_id)
         except AgentNotFoundError:
             await _advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, "the exchange is gone")
             return
