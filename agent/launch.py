@@ -70,7 +70,8 @@ def main() -> None:
     if "--new-wallet-key" in sys.argv[1:]:
         print(Store.generate_raw_key())
         return
-    settings = AgentSettings()
+    # pydantic-settings fills the required fields from MCRED_AGENT_*; pyright sees only the constructor.
+    settings = AgentSettings()  # pyright: ignore[reportCallIssue]
     agent = launch(settings)
     if "--print" in sys.argv[1:]:
         print(" ".join(agent.argv))

@@ -232,8 +232,15 @@ class ManagedProcess:
         except BaseException:
             os.close(log)
             raise
+        assert self._proc.stdout is not None  # stdout=PIPE above
         self._copying = asyncio.create_task(self._copy_output(self._proc.stdout, log))
         self._stopping = False
+
+    def _started(self) -> tuple[asyncio.subprocess.Process, asyncio.Task[None]]:
+        """The process and the task copying its output, both set by ``start``."""
+        if self._proc is None or self._copying is None:
+            raise RuntimeError(f"{self.name} was never started")
+        return self._proc, self._copying
 
     def _write(self, log: int, data: bytes) -> None:
         os.write(log, self.redact(data.decode(errors="replace")).encode())
@@ -257,8 +264,9 @@ class ManagedProcess:
 
     async def wait(self) -> int:
         """Until the process exits, however it ends, and its output is in the log; its return code."""
-        code = await self._proc.wait()
-        await asyncio.shield(self._copying)
+        proc, copying = self._started()
+        code = await proc.wait()
+        await asyncio.shield(copying)
         return code
 
     def log_tail(self, lines: int = 40) -> str:
@@ -287,9 +295,12 @@ class ManagedProcess:
         started = time.monotonic()
         deadline = started + timeout
         while True:
-            if self._proc.returncode is not None and not self._stopping:
+            proc, _ = self._started()
+            if proc.returncode is not None and not self._stopping:
                 await self.wait()  # its last words reach the log before they are quoted
-                raise self.death()
+                died = self.death()
+                assert died is not None  # it exited and was not asked to stop
+                raise died
             if await probe():
                 return time.monotonic() - started
             if time.monotonic() >= deadline:
@@ -301,24 +312,26 @@ class ManagedProcess:
         nothing of the group is left (a SIGKILL is delivered asynchronously)."""
         if self._proc is None:
             return
+        proc, copying = self._started()
         self._stopping = True
-        if self._proc.returncode is None:
+        if proc.returncode is None:
             self._signal_group(signal.SIGTERM)
             try:
-                await asyncio.wait_for(self._proc.wait(), grace)
+                await asyncio.wait_for(proc.wait(), grace)
             except TimeoutError:
                 self._signal_group(signal.SIGKILL)
-                await self._proc.wait()
+                await proc.wait()
         deadline = time.monotonic() + 5
-        while _group_alive(self._proc.pid) and time.monotonic() < deadline:
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
             # Stragglers in the group (a child that ignored the TERM) go too.
             self._signal_group(signal.SIGKILL)
             await asyncio.sleep(0.02)
-        await asyncio.shield(self._copying)
+        await asyncio.shield(copying)
 
     def _signal_group(self, sig: signal.Signals) -> None:
+        proc, _ = self._started()
         try:
-            os.killpg(self._proc.pid, sig)
+            os.killpg(proc.pid, sig)
         except ProcessLookupError:
             pass
 

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from aries_askar import Store
 
@@ -50,7 +51,14 @@ def wallet_key(home: Path) -> str:
     path = home / "wallet.key"
     if not path.exists() and (home / "wallet").exists():
         raise FileNotFoundError(f"{home / 'wallet'} exists but its key {path} is gone")
-    return secret_file(path, Store.generate_raw_key)
+    return secret_file(path, lambda: Store.generate_raw_key())
+
+
+class _PublicListener(TypedDict, total=False):
+    """What ``AgentLaunch`` is given when phones on the network must reach the agent."""
+
+    host: str
+    endpoint: str
 
 
 class AgentSupervisor:
@@ -101,21 +109,23 @@ class AgentSupervisor:
     ) -> RunningAgent:
         home = self.data_dir / name
         ports = PortBook(home / "ports.json")
+        admin_port, inbound_port = ports.port("admin"), ports.port("didcomm")
+        public: _PublicListener = (
+            {"host": "0.0.0.0", "endpoint": f"http://{self.public_host}:{inbound_port}"}  # noqa: S104
+            if self.public_host
+            else {}
+        )
         launch = AgentLaunch(
             role=role,
             label=label,
             home=home,
-            admin_port=ports.port("admin"),
-            inbound_port=ports.port("didcomm"),
+            admin_port=admin_port,
+            inbound_port=inbound_port,
             admin_api_key=secrets.token_urlsafe(24),
             wallet_key=wallet_key(home),
             webhook_url=webhook_url,
             postgres=self.postgres,
-            **(
-                {"host": "0.0.0.0", "endpoint": f"http://{self.public_host}:{ports.port('didcomm')}"}  # noqa: S104
-                if self.public_host
-                else {}
-            ),
+            **public,
         )
         self.redact.add(*launch.secrets)
         process = ManagedProcess(

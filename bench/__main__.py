@@ -1,10 +1,12 @@
 """Every benchmark, side by side with its baseline, on the embedded defaults: one table and a JSON file.
 
     make bench                      (.venv/bin/python -m bench [--quick] [--out FILE])
-    .venv/bin/mcred bench --quick
+    .venv/bin/python -m bench --quick
 
 Each part starts its own stack in a temporary directory, so figures do not leak into each other. Machines
-here are shared and noisy: read the ratios to the same-run baselines rather than absolute rates.
+here are shared and noisy: read the ratios to the same-run baselines rather than absolute rates. A part that
+fails does not stop the others: its rows in the table say why, results.json keeps what it measured before
+and the error, and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ import asyncio
 import json
 import os
 import platform
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from . import gas, issuance, restart, revocation, signing, verification
 
@@ -66,63 +73,125 @@ def machine() -> dict:
     }
 
 
-async def run(quick: bool) -> dict:
-    size = SIZES["quick" if quick else "full"]
+Part = Callable[[dict], Awaitable[Any]]
+"""A benchmark: given the dict it writes its figures into as it takes them."""
+
+
+def parts(size: Mapping[str, int]) -> dict[str, Part]:
+    """Every part, in the order they run, at these sizes."""
     return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "sizes": size,
-        "signing": await signing.main(size["sign"], 4),
-        "issuance": await issuance.main(size["single"], size["bulk"], size["wallets"]),
-        "verification": await verification.main(size["verify"], 4),
-        "revocation": await revocation.main(size["revoke_single"], size["revoke_burst"]),
-        "gas": await gas.main(),
-        "restart": await restart.main(2, 5.0, 5.0),
+        "signing": lambda m: signing.main(size["sign"], 4, m),
+        "issuance": lambda m: issuance.main(size["single"], size["bulk"], size["wallets"], m),
+        "verification": lambda m: verification.main(size["verify"], 4, m),
+        "revocation": lambda m: revocation.main(size["revoke_single"], size["revoke_burst"], m),
+        "gas": lambda m: gas.main(m),
+        "restart": lambda m: restart.main(2, 5.0, 5.0, m),
     }
 
 
-def table(r: dict) -> list[str]:
-    i, v, rv, sg = r["issuance"], r["verification"], r["revocation"], r["signing"]
-    vp, alone = v["presentation"], v["one_at_a_time"]
-    bulk = i["controller_bulk"]
-    gas100 = next(row for row in r["gas"]["rows"] if row["batch"] == 100)
-    verify, baseline = v["full_pipeline_warm"], v["agent_signature_only"]
-    rows = [
-        ("signing the standard copy, eddsa-rdfc-2022 (plugin)", f"{sg['plugin_eddsa_rdfc_2022_per_s']}/s",
-         f"agent Ed25519Signature2020 {sg['agent_2020_per_s']}/s ({sg['ratio']}x)",
+async def run_part(name: str, part: Part) -> dict:
+    """One part's figures; when it fails, what it measured before and ``error`` (why, and after how long).
+    The traceback goes to stderr."""
+    measured: dict = {}
+    started = time.monotonic()
+    try:
+        await part(measured)
+    except Exception as err:  # recorded and shown, never taken for a figure; the other parts still run
+        measured["error"] = f"{type(err).__name__}: {err}"
+        measured["error_after_s"] = round(time.monotonic() - started, 1)
+        print(f"bench: {name} failed after {measured['error_after_s']} s:", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+    measured["seconds"] = round(time.monotonic() - started, 1)
+    return measured
+
+
+async def run(quick: bool, chosen: Mapping[str, Part] | None = None) -> dict:
+    size = SIZES["quick" if quick else "full"]
+    results: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "sizes": size,
+    }
+    chosen = parts(size) if chosen is None else chosen
+    for name, part in chosen.items():
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        results[name] = await run_part(name, part)
+    results["failed"] = [name for name in chosen if "error" in results[name]]
+    return results
+
+
+Row = tuple[str, str, Callable[[dict], tuple[str, str]], str]
+"""A table row: label, the part its figures come from, how to show them (ours, baseline), target."""
+
+
+def _gas100(g: dict) -> dict:
+    return next(row for row in g["rows"] if row["batch"] == 100)
+
+
+def rows(sizes: Mapping[str, int]) -> list[Row]:
+    return [
+        ("signing the standard copy, eddsa-rdfc-2022 (plugin)", "signing",
+         lambda sg: (f"{sg['plugin_eddsa_rdfc_2022_per_s']}/s",
+                     f"agent Ed25519Signature2020 {sg['agent_2020_per_s']}/s ({sg['ratio']}x)"),
          f">= {TARGETS['signing_ratio']}x"),
-        ("signing, the issuer's path (build, sign, schema)", f"{sg['issuer_path_per_s']}/s", "-", "-"),
-        ("issuance, controller single offers", f"{i['controller_single_per_s']}/s",
-         f"raw agent {i['raw_agent_sequential_per_s']}/s ({i['controller_single_vs_raw']}x)", "-"),
-        (f"bulk issuance ({i['n_bulk']} learners, {bulk['wallets']} wallets)",
-         f"{bulk['per_second']}/s, lost {bulk['lost']}, dup {bulk['duplicates']}", "-",
+        ("signing, the issuer's path (build, sign, schema)", "signing",
+         lambda sg: (f"{sg['issuer_path_per_s']}/s", "-"), "-"),
+        ("issuance, controller single offers", "issuance",
+         lambda i: (f"{i['controller_single_per_s']}/s", f"raw agent {i['raw_agent_sequential_per_s']}/s "
+                    f"({i['controller_single_vs_raw']}x)"), "-"),
+        (f"bulk issuance ({sizes['bulk']} learners, {sizes['wallets']} wallets)", "issuance",
+         lambda i: (f"{i['controller_bulk']['per_second']}/s, lost {i['controller_bulk']['lost']}, "
+                    f"dup {i['controller_bulk']['duplicates']}", "-"),
          f">= {TARGETS['bulk_per_s']}/s"),
-        ("verification of the standard file, full pipeline (warm)",
-         f"{verify['per_s']}/s p50 {verify['p50_ms']} p95 {verify['p95_ms']} ms",
-         f"agent Ed25519Signature2020 verify {baseline['per_s']}/s ({v['ratio_per_s']}x)",
+        ("verification of the standard file, full pipeline (warm)", "verification",
+         lambda v: (f"{v['full_pipeline_warm']['per_s']}/s p50 {v['full_pipeline_warm']['p50_ms']} "
+                    f"p95 {v['full_pipeline_warm']['p95_ms']} ms",
+                    f"agent Ed25519Signature2020 verify {v['agent_signature_only']['per_s']}/s "
+                    f"({v['ratio_per_s']}x)"),
          f">= {TARGETS['verify_per_s']}/s, p95 < {TARGETS['verify_p95_ms']} ms"),
-        ("verification, one at a time (warm)",
-         f"p50 {alone['full_pipeline_warm']['p50_ms']} p95 {alone['full_pipeline_warm']['p95_ms']} ms",
-         f"agent verify p50 {alone['agent_signature_only']['p50_ms']} ms",
+        ("verification, one at a time (warm)", "verification",
+         lambda v: (f"p50 {v['one_at_a_time']['full_pipeline_warm']['p50_ms']} "
+                    f"p95 {v['one_at_a_time']['full_pipeline_warm']['p95_ms']} ms",
+                    f"agent verify p50 {v['one_at_a_time']['agent_signature_only']['p50_ms']} ms"),
          f"p95 < {TARGETS['verify_p95_ms']} ms"),
-        ("verification, cold (first file)", f"{v['full_pipeline_cold_ms']} ms", "-", "-"),
-        ("verification of a presentation, full pipeline",
-         f"{vp['full_pipeline_warm']['per_s']}/s p95 {vp['full_pipeline_warm']['p95_ms']} ms",
-         f"agent {vp['agent_signature_only']['per_s']}/s ({vp['ratio_per_s']}x)", "-"),
-        ("revocation, request → anchored", f"p50 {rv['single']['p50_s']} s; {rv['burst']['m']} at once "
-         f"{rv['burst']['all_anchored_s']} s in {rv['burst']['transactions']} tx", "-", "-"),
-        ("gas per revocation, batch of 100", f"{gas100['status_registry_gas_per_revocation']:,}",
-         f"slot per credential {gas100['slot_per_credential_gas_per_revocation']:,}",
+        ("verification, cold (first file)", "verification",
+         lambda v: (f"{v['full_pipeline_cold_ms']} ms", "-"), "-"),
+        ("verification of a presentation, full pipeline", "verification",
+         lambda v: (f"{v['presentation']['full_pipeline_warm']['per_s']}/s "
+                    f"p95 {v['presentation']['full_pipeline_warm']['p95_ms']} ms",
+                    f"agent {v['presentation']['agent_signature_only']['per_s']}/s "
+                    f"({v['presentation']['ratio_per_s']}x)"), "-"),
+        ("revocation, request → anchored", "revocation",
+         lambda rv: (f"p50 {rv['single']['p50_s']} s; {rv['burst']['m']} at once "
+                     f"{rv['burst']['all_anchored_s']} s in {rv['burst']['transactions']} tx", "-"), "-"),
+        ("gas per revocation, batch of 100", "gas",
+         lambda g: (f"{_gas100(g)['status_registry_gas_per_revocation']:,}",
+                    f"slot per credential {_gas100(g)['slot_per_credential_gas_per_revocation']:,}"),
          f"<= {TARGETS['gas_batch_100']:,}"),
-        ("a verifier agent killed under load: back / 503s / else",
-         f"{r['restart']['wallet_verified_again_s']} s / {r['restart']['during_outage']['503']} / "
-         f"{r['restart']['unexpected']}", "-", "else = 0"),
-        ("stack RSS at rest / after bulk",
-         f"{i['rss_mb_at_rest']['total']} / {i['rss_mb_after_bulk']['total']} MB",
-         "-", f"< {TARGETS['stack_rss_mb']:.0f} MB"),
+        ("a verifier agent killed under load: back / 503s / else", "restart",
+         lambda rs: (f"{rs['wallet_verified_again_s']} s / {rs['during_outage']['503']} / {rs['unexpected']}",
+                     "-"), "else = 0"),
+        ("stack RSS at rest / after bulk", "issuance",
+         lambda i: (f"{i['rss_mb_at_rest']['total']} / {i['rss_mb_after_bulk']['total']} MB", "-"),
+         f"< {TARGETS['stack_rss_mb']:.0f} MB"),
     ]  # fmt: skip
-    width = max(len(row[0]) for row in rows)
-    return [f"{name:<{width}} | {ours} | {base} | target {target}" for name, ours, base, target in rows]
+
+
+def table(r: dict) -> list[str]:
+    """One line per figure of the parts that ran; a figure its part did not get to shows the part's error."""
+    lines = []
+    for name, part, show, target in rows(r["sizes"]):
+        if part not in r:
+            continue
+        figures = r[part]
+        try:
+            ours, base = show(figures)
+        except (KeyError, StopIteration):
+            why = figures.get("error", "not measured")
+            ours, base = f"FAILED ({part}): {why[:160]}", "-"
+        lines.append((name, ours, base, target))
+    width = max((len(line[0]) for line in lines), default=0)
+    return [f"{name:<{width}} | {ours} | {base} | target {target}" for name, ours, base, target in lines]
 
 
 def main() -> None:
@@ -131,12 +200,22 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run of every benchmark")
     parser.add_argument("--out", type=Path, default=Path("data/bench/results.json"))
+    parser.add_argument(
+        "--only", action="append", choices=list(parts(SIZES["quick"])), help="run this part (repeatable)"
+    )
     args = parser.parse_args()
-    results = asyncio.run(run(args.quick))
+    size = SIZES["quick" if args.quick else "full"]
+    chosen = {name: part for name, part in parts(size).items() if not args.only or name in args.only}
+    results = asyncio.run(run(args.quick, chosen))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print("\n".join(table(results)))
     print(f"figures: {args.out}")
+    if results["failed"]:
+        print(
+            f"bench: failed: {', '.join(results['failed'])} (why: above, and in {args.out})", file=sys.stderr
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

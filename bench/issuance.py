@@ -29,15 +29,11 @@ from agent.config import AgentRole
 from agent.process import rss_bytes
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
 from mcred.samples import template_body
-from mcred.scenario import enrol, eventually, scan
+from mcred.scenario import enrol, scan
 from mcred.settings import StackSettings
 from mcred.stack import Stack
 
-POLL = 0.05
-
-
-async def wait_for(probe, timeout: float = 120):
-    return await eventually(probe, timeout=timeout, interval=POLL, what="benchmark step")
+from .waits import until
 
 
 async def raw_agent(stack: Stack, n: int) -> float:
@@ -45,11 +41,12 @@ async def raw_agent(stack: Stack, n: int) -> float:
     invitation = await issuer.create_invitation(alias="bench")
     await learner.receive_invitation(invitation.message)
 
-    async def active():
+    async def active() -> str | None:
         found = await issuer.connections(invitation_msg_id=invitation.invitation_msg_id)
         return next((c["connection_id"] for c in found if c["state"] == "active"), None)
 
-    connection = await wait_for(active)
+    connection = await until(active, what="the raw agent's connection active")
+    assert connection is not None
     did = (await issuer.create_did_key()).did
     holder = (await learner.create_did_key()).did
     template = Template.model_validate(template_body())
@@ -68,10 +65,10 @@ async def raw_agent(stack: Stack, n: int) -> float:
             connection, credential, {"proofType": "Ed25519Signature2018", "proofPurpose": "assertionMethod"}
         )
 
-        async def done(cred_ex_id=record["cred_ex_id"]):
-            return (await issuer.credential_exchange(cred_ex_id))["state"] == "done"
+        async def state(cred_ex_id=record["cred_ex_id"]) -> str:
+            return (await issuer.credential_exchange(cred_ex_id))["state"]
 
-        await wait_for(done)
+        await until(state, done=lambda s: s == "done", what="a raw credential exchange done")
     return n / (time.monotonic() - started)
 
 
@@ -82,10 +79,10 @@ async def controller_single(stack: Stack, http: httpx.AsyncClient, template: str
         offer = (await http.post("/v1/offers", json={"template_id": template})).json()
         await learner.receive_invitation(scan(offer["invitation_url"]))
 
-        async def issued(offer_id=offer["id"]):
-            return (await http.get(f"/v1/offers/{offer_id}")).json()["state"] == "issued"
+        async def state(offer_id=offer["id"]) -> str:
+            return (await http.get(f"/v1/offers/{offer_id}")).json()["state"]
 
-        await wait_for(issued)
+        await until(state, done=lambda s: s == "issued", what="a single offer issued")
     return n / (time.monotonic() - started)
 
 
@@ -102,11 +99,13 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
         )
     ).json()  # fmt: skip
 
-    async def all_made():
-        rows = (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
-        return rows if len(rows) == m else None
+    async def made() -> list[dict]:
+        return (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
 
-    rows = await wait_for(all_made)
+    # Invitations are made in the background: as long as their number grows, the wait goes on.
+    rows = await until(
+        made, done=lambda rows: len(rows) == m, progress=len, what=f"{m} bulk invitations made"
+    )
     slots = asyncio.Semaphore(8)
 
     async def scan_one(n: int, row) -> None:
@@ -115,11 +114,16 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
 
     await asyncio.gather(*(scan_one(n, r) for n, r in enumerate(rows)))
 
-    async def finished():
-        progress = (await http.get(f"/v1/bulk-issuances/{job['id']}")).json()
-        return progress if progress["finished"] else None
+    async def job_progress() -> dict:
+        return (await http.get(f"/v1/bulk-issuances/{job['id']}")).json()
 
-    progress = await wait_for(finished, timeout=900)
+    # Finished when every row is issued, failed or expired; moving while any row changes state.
+    progress = await until(
+        job_progress,
+        done=lambda p: p["finished"],
+        progress=lambda p: p["by_state"],
+        what=f"bulk issuance of {m} finished",
+    )
     elapsed = time.monotonic() - started
     rows = (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
     stored = [await holder.w3c_credentials() for holder in holders]
@@ -142,7 +146,10 @@ def memory(stack: Stack) -> dict[str, float]:
     return {**rss, "total": round(sum(rss.values()), 1)}
 
 
-async def main(single: int, bulk: int, wallets: int = 1) -> dict:
+async def main(single: int, bulk: int, wallets: int = 1, measured: dict | None = None) -> dict:
+    """The figures, also written into ``measured`` as each is taken (what a failed run got to)."""
+    figures = {} if measured is None else measured
+    figures.update(date=datetime.now(UTC).isoformat(timespec="seconds"), n_single=single, n_bulk=bulk)
     with tempfile.TemporaryDirectory(prefix="mcred-bench-") as tmp:
         stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
         await stack.up()
@@ -151,24 +158,20 @@ async def main(single: int, bulk: int, wallets: int = 1) -> dict:
                 enrolled = await enrol(http, stack.operator_key, "Bench")
                 http.headers.update(enrolled.auth)
                 template = enrolled.template["id"]
-                at_rest = memory(stack)
+                figures["rss_mb_at_rest"] = memory(stack)
                 raw = await raw_agent(stack, single)
+                figures["raw_agent_sequential_per_s"] = round(raw, 2)
                 one = await controller_single(stack, http, template, single)
+                figures["controller_single_per_s"] = round(one, 2)
+                figures["controller_single_vs_raw"] = round(one / raw, 2)
                 many = await controller_bulk(stack, http, template, bulk, wallets)
-                after_bulk = memory(stack)
+                figures["controller_bulk"] = {
+                    k: round(v, 2) if isinstance(v, float) else v for k, v in many.items()
+                }
+                figures["rss_mb_after_bulk"] = memory(stack)
         finally:
             await stack.down()
-    return {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "raw_agent_sequential_per_s": round(raw, 2),
-        "controller_single_per_s": round(one, 2),
-        "controller_single_vs_raw": round(one / raw, 2),
-        "controller_bulk": {k: round(v, 2) if isinstance(v, float) else v for k, v in many.items()},
-        "n_single": single,
-        "n_bulk": bulk,
-        "rss_mb_at_rest": at_rest,
-        "rss_mb_after_bulk": after_bulk,
-    }
+    return figures
 
 
 if __name__ == "__main__":

@@ -27,9 +27,11 @@ from pathlib import Path
 
 import httpx
 
-from mcred.scenario import accredited_holding, eventually
+from mcred.scenario import accredited_holding
 from mcred.settings import StackSettings
 from mcred.stack import Stack
+
+from .waits import until
 
 SERVICE_UNAVAILABLE = "/service-unavailable"
 
@@ -141,7 +143,10 @@ def rate(outcomes: list[Outcome], seconds: float) -> float:
     return round(sum(o.verified_201 for o in outcomes) / seconds, 1) if seconds > 0 else 0.0
 
 
-async def main(concurrency: int, before: float, after: float) -> dict:
+async def main(concurrency: int, before: float, after: float, measured: dict | None = None) -> dict:
+    """The figures, also written into ``measured`` as each is taken (what a failed run got to)."""
+    result = {} if measured is None else measured
+    result["concurrency"] = concurrency
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
         await stack.up()
@@ -159,11 +164,17 @@ async def main(concurrency: int, before: float, after: float) -> dict:
                     await asyncio.sleep(before)
                     killed = time.monotonic()
                     os.kill(agent.pid, signal.SIGKILL)
-                    await eventually(lambda: _now(agent.restarts), interval=0.01, what="the agent back")
-                    restarted = time.monotonic()
-                    wallet = await eventually(
-                        lambda: stream.verified("wallet", restarted), interval=0.01, what="verified again"
-                    )
+                    try:
+                        await until(lambda: _now(agent.restarts), interval=0.01, what="the agent back")
+                        restarted = time.monotonic()
+                        result["agent_ready_again_s"] = round(restarted - killed, 2)
+                        wallet = await until(
+                            lambda: stream.verified("wallet", restarted), interval=0.01, what="verified again"
+                        )
+                    except Exception:
+                        since = stream.since(killed)  # what the callers saw while it was not back
+                        result["since_kill"] = dict(Counter(f"{o.status} {o.problem}" for o in since))
+                        raise
                     back = min(o.ended for o in wallet)
                     await asyncio.sleep(after)
                     ended = time.monotonic()
@@ -175,22 +186,23 @@ async def main(concurrency: int, before: float, after: float) -> dict:
     outage = [o for o in outcomes if o.ended > killed and o.started < back]
     later = [o for o in outcomes if o.started >= back]
     unexpected = [o for o in outcomes if not o.expected]
-    return {
-        "concurrency": concurrency,
-        "agent_ready_again_s": round(restarted - killed, 2),
-        "wallet_verified_again_s": round(back - killed, 2),
-        "during_outage": {
-            "requests": len(outage),
-            "503": sum(o.retryable for o in outage),
-            "201_standard": sum(o.verified_201 and o.kind == "standard" for o in outage),
-            "201_wallet": sum(o.verified_201 and o.kind == "wallet" for o in outage),
-        },
-        "unexpected": len(unexpected),
-        "unexpected_kinds": dict(Counter(f"{o.status} {o.verified} {o.problem}" for o in unexpected)),
-        "before_per_s": rate(warm, killed - first),
-        "after_per_s": rate(later, ended - back),
-        "restart_last_exit": agent.last_exit,
-    }
+    result.update(
+        {
+            "wallet_verified_again_s": round(back - killed, 2),
+            "during_outage": {
+                "requests": len(outage),
+                "503": sum(o.retryable for o in outage),
+                "201_standard": sum(o.verified_201 and o.kind == "standard" for o in outage),
+                "201_wallet": sum(o.verified_201 and o.kind == "wallet" for o in outage),
+            },
+            "unexpected": len(unexpected),
+            "unexpected_kinds": dict(Counter(f"{o.status} {o.verified} {o.problem}" for o in unexpected)),
+            "before_per_s": rate(warm, killed - first),
+            "after_per_s": rate(later, ended - back),
+            "restart_last_exit": agent.last_exit,
+        }
+    )
+    return result
 
 
 if __name__ == "__main__":

@@ -21,9 +21,11 @@ from pathlib import Path
 
 import httpx
 
-from mcred.scenario import Enrolled, enrol, eventually, issue_to_learner
+from mcred.scenario import Enrolled, enrol, issue_to_learner
 from mcred.settings import StackSettings
 from mcred.stack import Stack
+
+from .waits import until
 
 POLL = 0.02
 
@@ -33,9 +35,18 @@ async def anchored(http: httpx.AsyncClient, enrolled: Enrolled, offer_id: str) -
         changes = (await http.get(f"/v1/credentials/{offer_id}", headers=enrolled.auth)).json()["status"][
             "changes"
         ]
-        return changes[0] if changes and changes[0]["state"] == "anchored" else None
+        return changes[0] if changes else None
 
-    return await eventually(change, timeout=60, interval=POLL, what="anchored")
+    # Moving while the change goes through its states (requested, submitted, ...).
+    anchored_change = await until(
+        change,
+        done=lambda c: c is not None and c["state"] == "anchored",
+        progress=lambda c: c and c["state"],
+        interval=POLL,
+        what=f"the revocation of {offer_id} anchored",
+    )
+    assert anchored_change is not None
+    return anchored_change
 
 
 async def revoke(http: httpx.AsyncClient, enrolled: Enrolled, offer_id: str) -> None:
@@ -45,7 +56,9 @@ async def revoke(http: httpx.AsyncClient, enrolled: Enrolled, offer_id: str) -> 
     assert response.status_code == 202, response.text
 
 
-async def main(single: int, burst: int) -> dict:
+async def main(single: int, burst: int, measured: dict | None = None) -> dict:
+    """The figures, also written into ``measured`` as each is taken (what a failed run got to)."""
+    figures = {} if measured is None else measured
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
         await stack.up()
@@ -65,24 +78,22 @@ async def main(single: int, burst: int) -> dict:
                     await revoke(http, enrolled, offer_id)
                     await anchored(http, enrolled, offer_id)
                     latencies.append(time.monotonic() - started)
+                figures["single"] = {
+                    "n": single,
+                    "p50_s": round(statistics.median(latencies), 3),
+                    "max_s": round(max(latencies), 3),
+                }
                 started = time.monotonic()
                 await asyncio.gather(*(revoke(http, enrolled, i) for i in ids[single:]))
                 changes = await asyncio.gather(*(anchored(http, enrolled, i) for i in ids[single:]))
-                burst_seconds = time.monotonic() - started
+                figures["burst"] = {
+                    "m": burst,
+                    "all_anchored_s": round(time.monotonic() - started, 3),
+                    "transactions": len({c["transaction"] for c in changes}),
+                }
         finally:
             await stack.down()
-    return {
-        "single": {
-            "n": single,
-            "p50_s": round(statistics.median(latencies), 3),
-            "max_s": round(max(latencies), 3),
-        },
-        "burst": {
-            "m": burst,
-            "all_anchored_s": round(burst_seconds, 3),
-            "transactions": len({c["transaction"] for c in changes}),
-        },
-    }
+    return figures
 
 
 if __name__ == "__main__":

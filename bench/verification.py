@@ -54,7 +54,10 @@ async def run(n: int, concurrency: int, call) -> dict:
     return figures(latencies, time.perf_counter() - started)
 
 
-async def main(n: int, concurrency: int) -> dict:
+async def main(n: int, concurrency: int, measured: dict | None = None) -> dict:
+    """The figures, also written into ``measured`` as each is taken (what a failed run got to)."""
+    result = {} if measured is None else measured
+    result["concurrency"] = concurrency
     with tempfile.TemporaryDirectory() as tmp:
         stack = Stack(StackSettings(data_dir=Path(tmp), chain_port=0, issuer_port=0, verifier_port=0))
         await stack.up()
@@ -83,13 +86,16 @@ async def main(n: int, concurrency: int) -> dict:
 
                 started = time.perf_counter()
                 await full()
-                cold_ms = round((time.perf_counter() - started) * 1000, 1)
+                result["full_pipeline_cold_ms"] = round((time.perf_counter() - started) * 1000, 1)
                 await signature_only()  # the agent's own first-call costs out of the baseline too
-                baseline = await run(n, concurrency, signature_only)
-                pipeline = await run(n, concurrency, full)
+                result["agent_signature_only"] = baseline = await run(n, concurrency, signature_only)
+                result["full_pipeline_warm"] = pipeline = await run(n, concurrency, full)
+                result["ratio_per_s"] = round(pipeline["per_s"] / baseline["per_s"], 2)
                 # One at a time: the latency a caller sees when nothing queues.
-                baseline_alone = await run(n // 4, 1, signature_only)
-                pipeline_alone = await run(n // 4, 1, full)
+                result["one_at_a_time"] = {
+                    "agent_signature_only": await run(n // 4, 1, signature_only),
+                    "full_pipeline_warm": await run(n // 4, 1, full),
+                }
 
                 # A presentation the wallet made for a proof request, verified as a file with its challenge.
                 employer = await register_employer(verifier, stack, "Bench Employer")
@@ -113,21 +119,14 @@ async def main(n: int, concurrency: int) -> dict:
                 await presentation_signature_only()
                 vp_baseline = await run(n, concurrency, presentation_signature_only)
                 vp_pipeline = await run(n, concurrency, full_presentation)
+                result["presentation"] = {
+                    "agent_signature_only": vp_baseline,
+                    "full_pipeline_warm": vp_pipeline,
+                    "ratio_per_s": round(vp_pipeline["per_s"] / vp_baseline["per_s"], 2),
+                }
         finally:
             await stack.down()
-    return {
-        "concurrency": concurrency,
-        "agent_signature_only": baseline,
-        "full_pipeline_warm": pipeline,
-        "full_pipeline_cold_ms": cold_ms,
-        "one_at_a_time": {"agent_signature_only": baseline_alone, "full_pipeline_warm": pipeline_alone},
-        "ratio_per_s": round(pipeline["per_s"] / baseline["per_s"], 2),
-        "presentation": {
-            "agent_signature_only": vp_baseline,
-            "full_pipeline_warm": vp_pipeline,
-            "ratio_per_s": round(vp_pipeline["per_s"] / vp_baseline["per_s"], 2),
-        },
-    }
+    return result
 
 
 if __name__ == "__main__":

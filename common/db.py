@@ -52,6 +52,20 @@ async def migrate(engine: AsyncEngine, migrations: Path) -> None:
         await connection.run_sync(upgrade)
 
 
+class RowMissing(LookupError):
+    """A row the code had found or made is gone: rows of ours are never deleted, so the database was changed
+    under the controller."""
+
+
+async def existing[T](session: AsyncSession, model: type[T], key: Any) -> T:
+    """The row of ``model`` with this primary key, which the caller knows exists (it found or made it
+    earlier, or a foreign key points to it)."""
+    found = await session.get(model, key)
+    if found is None:
+        raise RowMissing(f"{model.__name__} {key!r} is not in the database")
+    return found
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

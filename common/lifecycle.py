@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Protocol, Self
 
-__all__ = ["Lifecycle", "Tracked", "move"]
+__all__ = ["Lifecycle", "StateError", "Tracked", "move", "required"]
 
 
 class Lifecycle(enum.StrEnum):
@@ -39,3 +39,15 @@ def move(record: Tracked, new: Lifecycle) -> bool:
         return False
     record.state = new
     return True
+
+
+class StateError(RuntimeError):
+    """A record lacks what its state guarantees: the database was changed under the controller."""
+
+
+def required[T](value: T | None, what: str) -> T:
+    """A field the record's state guarantees (a connected offer has its connection, an offered one its
+    exchange): the value, or ``StateError`` naming ``what`` is missing."""
+    if value is None:
+        raise StateError(f"{what} is missing")
+    return value

@@ -1,6 +1,7 @@
 """Input limits, checked before the expensive or recursive work they protect: how deep JSON may nest, how
 large a request body may be, how far a page of results may reach. A request over a limit is refused with a
-problem naming the limit (400, 413, 422), never a 500. The numbers and why are in docs/security.md.
+problem naming the limit (400, 413, 422), never a 500 (the HTTP side of it: ``common.web.uploads`` and
+``common.web.params``). The numbers and why are in docs/security.md.
 
 JSON is parsed by recursive code (the ``json`` module, pydantic, our own walkers): 50,000 opening brackets are
 a 100 kB body that exhausts Python's stack. So the nesting is measured first by a scan that recurses nowhere:
@@ -14,19 +15,14 @@ from __future__ import annotations
 import json
 import re
 from itertools import accumulate
-from typing import Annotated, Any
-
-from fastapi import Query
+from typing import Any
 
 __all__ = [
-    "DRAIN_LIMIT",
     "JSONLimitError",
     "MAX_JSON_DEPTH",
     "MAX_OFFSET",
     "MAX_PAGE",
     "MAX_QUERY_ID",
-    "PageLimit",
-    "PageOffset",
     "check_json",
     "json_depth",
     "loads",
@@ -35,12 +31,6 @@ __all__ = [
 MAX_JSON_DEPTH = 64
 """Arrays and objects inside one another. A credential is about 10 deep, a presentation of credentials or an
 agent's webhook about 20; Python's own parser gives up near 1,000 (and a 500 with it)."""
-
-DRAIN_LIMIT = 32 * 2**20
-"""Bytes of a refused body still read (and dropped) before the 413 is sent, so the client has finished
-sending when the answer comes: a server that closes a connection with unread data resets it (RST), and the
-client may lose the 413 with it. A body declared or sent beyond this is refused at once, with
-``Connection: close``."""
 
 MAX_PAGE = 1000
 """Rows one list call returns."""
@@ -51,9 +41,6 @@ database cannot even take the number (SQLite raised OverflowError, a 500)."""
 
 MAX_QUERY_ID = 200
 """An id given in a query string (ours are UUIDs; achievement ids are URLs)."""
-
-PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Rows to return (1 to {MAX_PAGE})")]
-PageOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Rows to skip (0 to {MAX_OFFSET:,})")]
 
 
 class JSONLimitError(ValueError):

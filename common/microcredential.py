@@ -39,6 +39,7 @@ __all__ = [
     "LangMap",
     "Profile",
     "StatusEntry",
+    "StatusPurpose",
     "Template",
     "build_credential",
     "agent_document",
@@ -173,7 +174,7 @@ class Template(BaseModel):
     description: LangMap = Field(description="What the learner did and can do (OB3 requires it)")
     learning_outcomes: list[LearningOutcome] = Field(min_length=1, description="EU 6 — learning outcomes")
     ects: float = Field(gt=0, le=180, description="EU 7 — notional workload in ECTS credits")
-    workload_hours: float | None = Field(None, gt=0, description="EU 7 — workload in hours")
+    workload_hours: float | None = Field(default=None, gt=0, description="EU 7 — workload in hours")
     eqf_level: int = Field(ge=1, le=8, description="EU 8 — EQF level")
     prk_level: int | None = Field(
         None, ge=1, le=8, description="EU 8 — Polish Qualifications Framework level"
@@ -182,19 +183,21 @@ class Template(BaseModel):
     participation_form: ParticipationForm = Field(description="EU 10 — form of participation")
     quality_assurance: Text = Field(description="EU 11 — type of quality assurance")
     quality_assurance_url: HttpUrl | None = None
-    criteria: LangMap | None = Field(None, description="How it is earned; defaults to the outcomes")
+    criteria: LangMap | None = Field(default=None, description="How it is earned; defaults to the outcomes")
     iqr: IqrAlignment | None = None
     esco_skills: list[EscoSkill] = []
-    prerequisites: list[Text] = Field([], description="optional — prerequisites")
+    prerequisites: list[Text] = Field(default_factory=list, description="optional — prerequisites")
     supervision: Supervision | None = Field(
         None, description="optional — supervision and identity verification during assessment"
     )
     stackability: Literal["stand-alone", "stackable"] | None = Field(
         None, description="optional — integration / stackability"
     )
-    further_information: Text | None = Field(None, description="optional — further information")
+    further_information: Text | None = Field(default=None, description="optional — further information")
     field_of_study: Text | None = None
-    language: str = Field("pl", pattern=_LANG.pattern, description="Language of the single-language fields")
+    language: str = Field(
+        default="pl", pattern=_LANG.pattern, description="Language of the single-language fields"
+    )
 
     def text(self, value: dict[str, str]) -> str:
         """The text in the template's language, else English, else the first given."""
@@ -231,16 +234,22 @@ class Award(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    grade: Text | None = Field(None, description="optional — grade achieved")
-    credits_earned: float | None = Field(None, gt=0, le=180)
+    grade: Text | None = Field(default=None, description="optional — grade achieved")
+    credits_earned: float | None = Field(default=None, gt=0, le=180)
     activity_start_date: datetime | None = None
     activity_end_date: datetime | None = None
-    parts: list[PartEvidence] = Field([], description="For a larger credential: the parts it was built on")
+    parts: list[PartEvidence] = Field(
+        default_factory=list, description="For a larger credential: the parts it was built on"
+    )
+
+
+StatusPurpose = Literal["revocation", "suspension"]
+"""The two status lists every credential points to (W3C Bitstring Status List ``statusPurpose``)."""
 
 
 @dataclass(frozen=True)
 class StatusEntry:
-    purpose: Literal["revocation", "suspension"]
+    purpose: StatusPurpose
     list_url: str
     index: int
 

@@ -17,6 +17,9 @@ def run_migrations(target_metadata: MetaData) -> None:
     if (connection := config.attributes.get("connection")) is not None:
         run_on(connection)
         return
-    url = config.get_main_option("sqlalchemy.url").replace("+aiosqlite", "").replace("+asyncpg", "")
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("migrations need a connection or sqlalchemy.url (common.db.alembic_config)")
+    url = url.replace("+aiosqlite", "").replace("+asyncpg", "")
     with create_engine(url, poolclass=pool.NullPool).connect() as sync_connection:
         run_on(sync_connection)

@@ -82,7 +82,7 @@ class OutboundPolicy:
         except OSError as err:
             raise OutboundRefused(f"{host} does not resolve") from err
         for *_, sockaddr in infos:
-            address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
+            address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
             if not (address.is_global or any(address in network for network in self.networks)):
                 raise OutboundRefused(f"{host} is not a public address (and not allowed by the operator)")
 

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from common.context import ControllerContext
+from revocation.chain import ChainClient
 
 from .config import IssuerSettings
 
@@ -24,3 +25,10 @@ class IssuerContext(ControllerContext):
     """One list creation at a time (the worker and an offer may both want the same list made)."""
     anchor_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set by a status-change request: the anchoring worker runs without waiting for its interval."""
+
+    def status_registry(self) -> tuple[ChainClient, str]:
+        """The chain and the StatusRegistry the issuer writes its lists to. The controller has a chain client
+        only when both are configured (``main``), and the anchoring runs only then."""
+        if self.chain is None or self.settings.status_registry is None:
+            raise RuntimeError("no chain or StatusRegistry is configured: nothing is anchored")
+        return self.chain, self.settings.status_registry

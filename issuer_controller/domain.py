@@ -18,10 +18,14 @@ class InstitutionCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=300, description="EU 4 — awarding body")
     country_code: CountryCode = Field(description="EU 3 — ISO 3166-1 alpha-2 country of the issuer")
-    url: str | None = Field(None, max_length=500)
-    identifiers: dict[str, str] = Field({}, description='Official identifiers, e.g. {"REGON": "000001"}')
-    display_name: DisplayName | None = Field(None, description="What wallets show; the name when not set")
-    logo_url: LogoUrl | None = Field(None, description="An https image wallets show beside the name")
+    url: str | None = Field(default=None, max_length=500)
+    identifiers: dict[str, str] = Field(
+        default_factory=dict, description='Official identifiers, e.g. {"REGON": "000001"}'
+    )
+    display_name: DisplayName | None = Field(
+        default=None, description="What wallets show; the name when not set"
+    )
+    logo_url: LogoUrl | None = Field(default=None, description="An https image wallets show beside the name")
 
 
 class InstitutionUpdate(BaseModel):
@@ -29,16 +33,20 @@ class InstitutionUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    display_name: DisplayName | None = Field(None, description="What wallets show; the name when null")
-    logo_url: LogoUrl | None = Field(None, description="An https image wallets show beside the name")
+    display_name: DisplayName | None = Field(
+        default=None, description="What wallets show; the name when null"
+    )
+    logo_url: LogoUrl | None = Field(default=None, description="An https image wallets show beside the name")
 
 
 class Learner(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: Email | None = Field(None, description="Goes into the credential only as a salted hash (EU 1)")
-    name: str | None = Field(None, max_length=300)
-    ref: str | None = Field(None, max_length=200, description="The institution's own learner id")
+    email: Email | None = Field(
+        default=None, description="Goes into the credential only as a salted hash (EU 1)"
+    )
+    name: str | None = Field(default=None, max_length=300)
+    ref: str | None = Field(default=None, max_length=200, description="The institution's own learner id")
 
 
 class IssuerRule(BaseModel):
@@ -47,8 +55,10 @@ class IssuerRule(BaseModel):
     kind: Literal["self", "accredited", "list"] = Field(
         "accredited", description="this institution, any issuer accredited for `scope`, or one of `dids`"
     )
-    scope: str = Field("any", max_length=200, description="For `accredited`: e.g. an IQR qualification code")
-    dids: list[str] = Field([], description="For `list`: the issuers accepted")
+    scope: str = Field(
+        default="any", max_length=200, description="For `accredited`: e.g. an IQR qualification code"
+    )
+    dids: list[str] = Field(default_factory=list, description="For `list`: the issuers accepted")
 
 
 class Requirement(BaseModel):
@@ -57,11 +67,15 @@ class Requirement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=300)
-    achievement_ids: list[str] = Field([], description="Parts that count, by achievement id")
-    iqr_codes: list[str] = Field([], description="Parts that count, by IQR code (learning-outcome set)")
-    at_least: int | None = Field(None, ge=1, description="How many of those (default: all)")
+    achievement_ids: list[str] = Field(
+        default_factory=list, description="Parts that count, by achievement id"
+    )
+    iqr_codes: list[str] = Field(
+        default_factory=list, description="Parts that count, by IQR code (learning-outcome set)"
+    )
+    at_least: int | None = Field(default=None, ge=1, description="How many of those (default: all)")
     issuers: IssuerRule = IssuerRule()
-    max_age_days: int | None = Field(None, ge=1, description="Issued at most this many days ago")
+    max_age_days: int | None = Field(default=None, ge=1, description="Issued at most this many days ago")
 
     @model_validator(mode="after")
     def _one_kind_of_item(self) -> Requirement:

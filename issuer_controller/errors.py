@@ -1,6 +1,6 @@
-"""The issuer's typed errors; each becomes problem+json through ``common.problems``."""
+"""The issuer's typed errors; each becomes problem+json through ``common.errors``."""
 
-from common.problems import (
+from common.errors import (
     Conflict,
     InvalidRequest,
     NotFound,

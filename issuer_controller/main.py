@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from common.app import create_controller_app
 from common.db import make_engine, migrate, session_factory
 from common.tasks import every
 from common.verification.sources import chain_ports
+from common.web.app import create_controller_app
 from revocation.chain import ChainClient
 
 from .api import bulk, credentials, institutions, offers, pathways as pathways_api, public, templates

@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.clock import now
 from common.lifecycle import Lifecycle
+from common.microcredential import StatusPurpose
 
 
 def new_id() -> str:
@@ -78,7 +79,7 @@ class StatusList(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
-    purpose: Mapped[str] = mapped_column(String(16))
+    purpose: Mapped[StatusPurpose] = mapped_column(String(16))
     generation: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=now)

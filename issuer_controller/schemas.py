@@ -69,7 +69,7 @@ class OfferOut(BaseModel):
     qr_png_url: str
     qr_svg_url: str
     holder_did: str | None
-    bulk_row: int | None = Field(None, description="The CSV line, for offers of a bulk issuance")
+    bulk_row: int | None = Field(default=None, description="The CSV line, for offers of a bulk issuance")
     created_at: UtcDatetime
     expires_at: UtcDatetime
     issued_at: UtcDatetime | None
@@ -99,9 +99,11 @@ class StatusChangeOut(BaseModel):
     state: str = Field(description="pending (in the outbox), batched (transaction on its way) or anchored")
     requested_at: UtcDatetime
     anchored_at: UtcDatetime | None
-    transaction: str | None = Field(None, description="The StatusRegistry.update transaction's hash")
+    transaction: str | None = Field(default=None, description="The StatusRegistry.update transaction's hash")
     block: int | None
-    last_error: str | None = Field(None, description="Why the last anchoring attempt failed, while it waits")
+    last_error: str | None = Field(
+        default=None, description="Why the last anchoring attempt failed, while it waits"
+    )
 
 
 class CredentialStatus(BaseModel):
@@ -128,7 +130,7 @@ class ClaimCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: Email = Field(description="The learner's address: every part must name it (as its salted hash)")
-    name: str | None = Field(None, max_length=300)
+    name: str | None = Field(default=None, max_length=300)
 
 
 class ClaimOut(BaseModel):

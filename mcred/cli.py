@@ -166,22 +166,6 @@ async def _demo(keep: bool) -> int:
     return 0 if passed else 1
 
 
-@app.command()
-def bench(
-    quick: Annotated[bool, typer.Option("--quick", help="Small sizes: a smoke run of each")] = False,
-    out: Annotated[Path, typer.Option(help="Where the figures go")] = Path("data/bench/results.json"),
-) -> None:
-    """Every benchmark beside its same-run baseline (each on a stack of its own): a table and a JSON file."""
-    from bench.__main__ import run, table  # the benchmarks load only when asked for
-
-    results = asyncio.run(run(quick))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    for line in table(results):
-        _say(line)
-    _say(f"figures: {out}")
-
-
 @app.command("issue-bulk")
 def issue_bulk(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV: email,name,ref,grade,...")],

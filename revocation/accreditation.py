@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from .chain import ChainClient
 

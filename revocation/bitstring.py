@@ -13,7 +13,7 @@ import gzip
 import zlib
 from collections.abc import Iterable
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 __all__ = ["MIN_ENTRIES", "Bitstring", "BitstringError"]
 

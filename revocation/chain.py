@@ -4,13 +4,15 @@ custom errors decoded by name. Same code for anvil and for a public test ledger 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from eth_account import Account
+from eth_typing import ChecksumAddress
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.contract import AsyncContract
 from web3.exceptions import ContractCustomError, TimeExhausted
+from web3.types import FilterParams, RPCEndpoint
 
 from .contracts import artifact, decode_error, function_spec
 from .errors import ChainError, ChainUnavailableError, ContractRevertError, TransactionTimeoutError
@@ -28,7 +30,7 @@ class ChainClient:
         self._nonce = asyncio.Lock()
 
     @property
-    def address(self) -> str:
+    def address(self) -> ChecksumAddress:
         return self.account.address
 
     async def chain_id(self) -> int:
@@ -41,7 +43,8 @@ class ChainClient:
         await self.w3.provider.disconnect()
 
     def contract(self, name: str, address: str) -> AsyncContract:
-        return self.w3.eth.contract(address=address, abi=artifact(name)["abi"])
+        # A type-only cast: web3 itself refuses, at run time, an address that is not checksummed.
+        return self.w3.eth.contract(address=cast(ChecksumAddress, address), abi=artifact(name)["abi"])
 
     async def deploy(self, name: str, *args: Any) -> tuple[str, dict[str, Any]]:
         """Deploy an artifact; returns its address and the receipt."""
@@ -83,8 +86,8 @@ class ChainClient:
         if not calls:
             return []
         specs = [function_spec(contract, function) for contract, _, function, _ in calls]
-        batch = [
-            ("eth_call", [{"to": address, "data": spec.calldata(*args)}, "latest"])
+        batch: list[tuple[RPCEndpoint, Any]] = [
+            (RPCEndpoint("eth_call"), [{"to": address, "data": spec.calldata(*args)}, "latest"])
             for (_, address, _, args), spec in zip(calls, specs, strict=True)
         ]
         try:
@@ -97,6 +100,8 @@ class ChainClient:
         for (contract, _, function, _), spec, answer in zip(calls, specs, answers, strict=True):
             error = answer.get("error")
             if error is None:
+                if "result" not in answer:
+                    raise ChainUnavailableError(f"{self.rpc_url}: {function} has neither result nor error")
                 results.append(spec.result(answer["result"]))
                 continue
             decoded = decode_error(error.get("data") or "0x") if isinstance(error, dict) else None
@@ -111,7 +116,7 @@ class ChainClient:
             raise result
         return result
 
-    async def get_logs(self, query: dict[str, Any]) -> list[Any]:
+    async def get_logs(self, query: FilterParams) -> list[Any]:
         try:
             return list(await self.w3.eth.get_logs(query))
         except (TimeoutError, OSError) as err:

@@ -12,14 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode, encode
-from eth_utils import (
-    function_abi_to_4byte_selector,
-    get_abi_input_types,
-    get_abi_output_types,
-    keccak,
-    to_checksum_address,
-)
+from eth_abi.abi import decode, encode
+from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types, get_abi_output_types
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "contracts" / "artifacts"
 

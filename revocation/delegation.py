@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from eth_account import Account
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 __all__ = ["delegation", "sign_delegation", "split_signature"]
 

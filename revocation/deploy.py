@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
+
+from eth_typing import ChecksumAddress
 
 from .chain import ChainClient
 
@@ -33,7 +36,8 @@ async def ensure_deployed(client: ChainClient, record: Path) -> dict[str, str]:
     changed = False
     for name in CONTRACTS:
         address = deployed.get(name)
-        if address and await client.w3.eth.get_code(address):
+        # A type-only cast: the addresses recorded are the receipts' own (checksummed).
+        if address and await client.w3.eth.get_code(cast(ChecksumAddress, address)):
             continue
         deployed[name], _ = await client.deploy(name)
         changed = True

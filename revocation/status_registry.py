@@ -12,7 +12,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_typing import HexStr
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from .bitstring import Bitstring
 from .chain import ChainClient
@@ -185,7 +187,7 @@ async def _updates_in_block(client: ChainClient, registry: str, list_key: bytes,
             "address": client.w3.to_checksum_address(registry),
             "fromBlock": block,
             "toBlock": block,
-            "topics": [event.topic, "0x" + list_key.hex()],
+            "topics": [event.topic, HexStr("0x" + list_key.hex())],
         }
     )
     updates = []

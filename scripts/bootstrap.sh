@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Bootstrap everything `make demo` and `make test` need, from the project's own files:
-# a Python 3.13 virtualenv with the locked dependencies and the pinned npm tools (solc, anvil).
+# a Python 3.13 virtualenv with the locked dependencies (requirements-dev.lock) and the pinned npm tools
+# (solc, anvil, pyright).
 # Idempotent: each step is skipped while the files it installs from are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,10 +43,11 @@ if [ -n "$PY" ]; then
     rm -rf .venv
     "$PY" -m venv .venv
 fi
-want=$(stamp_of requirements.lock pyproject.toml)
+# The development lock: the runtime packages (requirements.lock's versions) plus the test and profiling tools.
+want=$(stamp_of requirements-dev.lock pyproject.toml)
 if [ "$(cat .venv/.mcred-stamp 2>/dev/null)" != "$want" ]; then
-    echo "bootstrap: installing locked Python dependencies (requirements.lock)"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+    echo "bootstrap: installing locked Python dependencies (requirements-dev.lock)"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
     echo "$want" > .venv/.mcred-stamp
 fi

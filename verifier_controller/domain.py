@@ -12,7 +12,7 @@ class EmployerCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=300, description="What candidates' wallets show")
-    logo_url: LogoUrl | None = Field(None, description="An https image wallets show beside the name")
+    logo_url: LogoUrl | None = Field(default=None, description="An https image wallets show beside the name")
 
 
 class EmployerUpdate(BaseModel):
@@ -21,5 +21,5 @@ class EmployerUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=300)
-    logo_url: LogoUrl | None = Field(None, description="An https image; null removes it")
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    logo_url: LogoUrl | None = Field(default=None, description="An https image; null removes it")

@@ -25,11 +25,13 @@ class EmployerCreated(EmployerOut):
 class CriteriaIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    achievement_id: str | None = Field(None, max_length=500, description="A given achievement (its id)")
+    achievement_id: str | None = Field(
+        default=None, max_length=500, description="A given achievement (its id)"
+    )
     iqr_code: str | None = Field(
         None, max_length=100, description="An IQR qualification or learning-outcome-set code"
     )
-    min_eqf_level: int | None = Field(None, ge=1, le=8, description="At least this EQF level")
+    min_eqf_level: int | None = Field(default=None, ge=1, le=8, description="At least this EQF level")
     not_expired: bool = Field(
         True,
         description="Valid now; false also accepts a credential past its validUntil (the skill was proven "
@@ -42,7 +44,7 @@ class ProofRequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     criteria: CriteriaIn = CriteriaIn()
-    purpose: str | None = Field(None, max_length=500, description="Shown in the wallet: why you ask")
+    purpose: str | None = Field(default=None, max_length=500, description="Shown in the wallet: why you ask")
     callback_url: HttpUrl | None = Field(
         None, description="Called once (POST, this request's JSON) when final"
     )

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import select
 
-from common.problems import Unauthorized
-from common.security import api_key_header, is_operator_key, key_hash
+from common.api_keys import is_operator_key, key_hash
+from common.errors import Unauthorized
+from common.web.auth import api_key_header
 
 from .models import Employer
 

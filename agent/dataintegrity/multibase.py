@@ -19,7 +19,8 @@ def encode(data: bytes) -> str:
     return "z" + base58.b58encode(data).decode()
 
 
-def decode(value: str) -> bytes:
+def decode(value: object) -> bytes:
+    """Any value: what is not a base58btc multibase string raises ``MultibaseError``."""
     if not isinstance(value, str) or not value.startswith("z"):
         raise MultibaseError(f"{str(value)[:20]!r} is not base58btc multibase (no 'z' prefix)")
     try:

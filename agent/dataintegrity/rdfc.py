@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, overload
 
 import pyoxigraph as ox
 
@@ -62,6 +62,12 @@ class Canonicalizer:
         """The canonical N-Quads of ``document`` (a ``proof`` member is part of it: drop it first)."""
         return self.canonicalize_with(document, None)[0]
 
+    @overload
+    def canonicalize_with(
+        self, document: Mapping[str, Any], proof_config: Mapping[str, Any]
+    ) -> tuple[str, str]: ...
+    @overload
+    def canonicalize_with(self, document: Mapping[str, Any], proof_config: None) -> tuple[str, None]: ...
     def canonicalize_with(
         self, document: Mapping[str, Any], proof_config: Mapping[str, Any] | None
     ) -> tuple[str, str | None]:
@@ -158,7 +164,8 @@ class Canonicalizer:
         try:
             expanded = jsonld.expand(
                 document,
-                {"documentLoader": loader, "base": SENTINEL_BASE},
+                # pyld's RemoteDocument type omits "tag", which its context resolver reads (static: cached)
+                {"documentLoader": loader, "base": SENTINEL_BASE},  # pyright: ignore[reportArgumentType]
                 on_property_dropped=lambda term: dropped.append(str(term)),
             )
         except jsonld.JsonLdError as err:
@@ -251,7 +258,9 @@ def _canonical(quads: list[ox.Quad]) -> str:
     """RDFC-1.0: canonical blank node labels, then the N-Quads lines in code point order."""
     dataset = ox.Dataset(quads)
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    lines = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).decode().splitlines()
+    nquads = ox.serialize(dataset, format=ox.RdfFormat.N_QUADS)
+    assert nquads is not None  # None only when given an output to write to
+    lines = nquads.decode().splitlines()
     return "".join(line + "\n" for line in sorted(lines))
 
 

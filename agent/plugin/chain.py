@@ -10,16 +10,25 @@ from __future__ import annotations
 
 from acapy_agent.admin.decorators.auth import tenant_authentication
 from acapy_agent.admin.request_context import AdminRequestContext
+from acapy_agent.core.profile import ProfileSession
 from acapy_agent.wallet.base import BaseWallet
 from acapy_agent.wallet.error import WalletNotFoundError
 from aiohttp import web
 from aiohttp_apispec import docs
-from aries_askar import AskarError, AskarErrorCode, Key, KeyAlg
+from aries_askar import AskarError, AskarErrorCode, Key, KeyAlg, Session
 from eth_account import Account
 
 from revocation.delegation import delegation, sign_delegation
 
 KEY_PREFIX = "mcred-chain-account:"
+
+
+def _askar(session: ProfileSession) -> Session:
+    """The askar session under an ACA-Py one: our agents' wallets are askar (``agent.launch``)."""
+    handle = session.handle
+    if not isinstance(handle, Session):
+        raise TypeError(f"the chain account needs an askar wallet, not {type(handle).__name__}")
+    return handle
 
 
 async def _account_key(context: AdminRequestContext, did: str, *, create: bool) -> Key | None:
@@ -30,18 +39,20 @@ async def _account_key(context: AdminRequestContext, did: str, *, create: bool) 
         except WalletNotFoundError:
             return None
         name = KEY_PREFIX + did
-        entry = await session.handle.fetch_key(name)
+        entry = await _askar(session).fetch_key(name)
         if entry is not None:
             return entry.key
         if not create:
             return None
         key = Key.generate(KeyAlg.K256)
         try:
-            await session.handle.insert_key(name, key, tags={"mcred": "chain-account"})
+            await _askar(session).insert_key(name, key, tags={"mcred": "chain-account"})
         except AskarError as err:  # made meanwhile by a concurrent call: that one is the account
             if err.code != AskarErrorCode.DUPLICATE:
                 raise
-            return (await session.handle.fetch_key(name)).key
+            made = await _askar(session).fetch_key(name)
+            assert made is not None  # DUPLICATE: it is there
+            return made.key
         return key
 
 
@@ -51,7 +62,7 @@ def _address(key: Key) -> str:
 
 @docs(tags=["mcred"], summary="The chain account of a DID of this wallet (made on first use)")
 @tenant_authentication
-async def account_route(request: web.BaseRequest):
+async def account_route(request: web.Request):
     did = request.match_info["did"]
     key = await _account_key(request["context"], did, create=True)
     if key is None:
@@ -61,7 +72,7 @@ async def account_route(request: web.BaseRequest):
 
 @docs(tags=["mcred"], summary="Sign a StatusRegistry delegation (EIP-712) with a DID's chain account")
 @tenant_authentication
-async def delegation_route(request: web.BaseRequest):
+async def delegation_route(request: web.Request):
     """Body: ``chain_id``, ``registry``, ``delegate``, ``allowed``, ``nonce``, ``deadline``."""
     did = request.match_info["did"]
     key = await _account_key(request["context"], did, create=False)

@@ -22,6 +22,7 @@ CONNECTION_ACTIVE = r"^acapy::record::connections::active$"
 
 
 async def mirror_connection_key(profile: Profile, event: Event) -> None:
+    assert event.payload is not None  # a connection record's event carries the record
     my_did = event.payload.get("my_did")
     if not my_did:
         return

@@ -51,7 +51,9 @@ async def sign_route(request: web.BaseRequest):
         did = issuer.get("id") if isinstance(issuer, dict) else issuer
         created = datetime.fromisoformat(options["created"]) if options.get("created") else None
     except (ValueError, KeyError, TypeError, AttributeError) as err:
-        return web.json_response({"message": f"expected credential (with issuer) and options: {err}"}, 400)
+        return web.json_response(
+            {"message": f"expected credential (with issuer) and options: {err}"}, status=400
+        )
     async with context.profile.session() as session:
         wallet = session.inject(BaseWallet)
         try:

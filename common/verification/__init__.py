@@ -6,10 +6,10 @@ from typing import Any
 
 from .checks import CHECKS
 from .pipeline import PortUnavailable, run_checks
-from .subject import Criteria, Ports, Subject
+from .subject import Criteria, Facts, Ports, Subject
 from .summary import summary
 
-__all__ = ["CHECK_IDS", "Criteria", "PortUnavailable", "Ports", "verify_document"]
+__all__ = ["CHECK_IDS", "Criteria", "Facts", "PortUnavailable", "Ports", "verify_document"]
 
 CHECK_IDS = [c.id for c in CHECKS]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from agent.dataintegrity import eddsa_rdfc_2022
 from agent.errors import AgentError, AgentServerError, AgentTimeoutError, AgentUnavailableError
@@ -19,7 +20,7 @@ from revocation.errors import ChainError, ChainUnavailableError
 from .pipeline import Check, Outcome, PortUnavailable, Status, failed, passed, run_checks, skipped
 from .proofs import agent_errors, check_proof, single_proof
 from .sources import ForeignListError
-from .subject import Subject
+from .subject import StatusSource, Subject
 
 REQUIRED = ("@context", "type", "issuer", "credentialSubject")
 
@@ -42,7 +43,7 @@ async def signature(s: Subject) -> Outcome:
     agent, which also checks the credentials it can (the older suites), once for all of them."""
     if s.presentation is None:
         return await _credential_signed(s)
-    outcome = await _presentation_verified(s)
+    outcome = await _presentation_verified(s, s.presentation)
     if eddsa_rdfc_2022.is_this_suite(single_proof(s.credential)):
         credential = await _credential_signed(s)
         if credential.status is not Status.PASSED:
@@ -81,12 +82,12 @@ def _suite_of(credential: dict) -> str:
     return str(proof.get("cryptosuite") or proof.get("type") or "unknown")
 
 
-async def _presentation_verified(s: Subject) -> dict:
+async def _presentation_verified(s: Subject, presentation: dict[str, Any]) -> dict:
     if "presentation" not in s.memo:
-        options = {"challenge": _proof(s.presentation).get("challenge") or s.challenge or ""}
+        options = {"challenge": _proof(presentation).get("challenge") or s.challenge or ""}
         try:
             s.memo["presentation"] = await s.ports.agent.verify_presentation(
-                agent_document(s.presentation), options
+                agent_document(presentation), options
             )
         except (AgentUnavailableError, AgentTimeoutError, AgentServerError) as err:
             raise PortUnavailable(f"the agent that checks presentations cannot be reached: {err}") from err
@@ -194,13 +195,13 @@ async def validity(s: Subject) -> Outcome:
     return passed(f"valid from {start_raw}" + (f" until {end_raw}" if end_raw else ", no end"))
 
 
-async def _list(s: Subject, url: str):
+async def _list(s: Subject, source: StatusSource, url: str):
     """A status list as the chain says. All the credential's lists are read at once, once per verification
     (the status checks and the consistency check share them); a list that cannot be read raises why."""
     if "lists" not in s.memo:
         urls = {e.get("statusListCredential") for e in s.status_entries}
         listed = sorted(u for u in urls if isinstance(u, str))
-        s.memo["lists"] = await s.ports.status.read(listed, s.issuer_did)
+        s.memo["lists"] = await source.read(listed, s.issuer_did)
     view = s.memo["lists"].get(url)
     if view is None:
         raise LookupError(f"{url!r} is not a status list URL")
@@ -214,14 +215,14 @@ def _status_check(purpose: str, said: str):
         entries = [e for e in s.status_entries if e.get("statusPurpose") == purpose]
         if not entries:
             return skipped(f"the credential has no {purpose} status entry")
-        if s.ports.status is None:
+        if (source := s.ports.status) is None:
             return failed(
                 "Status unknown", "this verifier has no chain configured: the status cannot be read"
             )
         entry = entries[0]
         try:
             index = int(entry["statusListIndex"])
-            view = await _list(s, entry["statusListCredential"])
+            view = await _list(s, source, entry["statusListCredential"])
         except (KeyError, ValueError, TypeError) as err:
             return failed("Unreadable status entry", f"{purpose} entry: {err!r}")
         except (ChainUnavailableError, OSError) as err:
@@ -253,12 +254,12 @@ def _status_check(purpose: str, said: str):
 async def list_consistency(s: Subject) -> Outcome:
     """The published lists agree with the chain. A disagreement is reported (the status checks used the
     chain's bits regardless)."""
-    if s.ports.status is None or not s.status_entries:
+    if (source := s.ports.status) is None or not s.status_entries:
         return skipped("no status list to compare")
     problems, unavailable = [], []
     for entry in s.status_entries:
         try:
-            view = await _list(s, entry["statusListCredential"])
+            view = await _list(s, source, entry["statusListCredential"])
         except Exception as err:  # noqa: BLE001 - the status checks report why; here it is only not compared
             unavailable.append(f"{entry.get('statusListCredential')}: {err}")
             continue
@@ -283,6 +284,8 @@ def _scope(s: Subject) -> str:
 async def accreditation(s: Subject) -> Outcome:
     if s.ports.accreditation is None:
         return failed("Accreditation unknown", "this verifier has no chain configured")
+    if not s.issuer_did:
+        return failed("Accreditation unknown", "the credential names no issuer")
     issued = _parse(s.issued_at)
     if issued is None:
         return failed("Accreditation unknown", "the credential has no readable issuance date")
@@ -300,17 +303,18 @@ async def accreditation(s: Subject) -> Outcome:
             f" (record {record.record}, until {record.valid_until:%Y-%m-%d})",
             account=record.account,
         )
-    covering = [r for r in records if r.covers(scope, issued)]
-    for_cause = [r for r in covering if r.for_cause]
+    # In scope and window at issuance but not accrediting: each of these was withdrawn.
+    withdrawals = [(r.revoked_at, r.for_cause) for r in records if r.covers(scope, issued) and r.revoked_at]
+    for_cause = [moment for moment, cause in withdrawals if cause]
     if for_cause:
-        withdrawn = min(r.revoked_at for r in for_cause)
+        withdrawn = min(for_cause)
         return failed(
             "Accreditation withdrawn for cause",
             f"accredited for {scope} on {issued:%Y-%m-%d}, but withdrawn for cause on {withdrawn:%Y-%m-%d}: "
             "that voids what it covered",
         )
-    if covering:  # ordinary withdrawals, all before the credential was issued
-        withdrawn = max(r.revoked_at for r in covering)
+    if withdrawals:  # ordinary withdrawals, all before the credential was issued
+        withdrawn = max(moment for moment, _ in withdrawals)
         return failed(
             "Not accredited",
             f"{s.issuer_did}'s accreditation for {scope} ended on {withdrawn:%Y-%m-%d}, before it issued "

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..problems import PROBLEM_BASE
+from ..errors import PROBLEM_BASE
 
 log = logging.getLogger(__name__)
 

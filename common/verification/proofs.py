@@ -8,13 +8,13 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from agent.client import AdminClient
 from agent.contexts import ContextNotBundledError
 from agent.dataintegrity import DocumentError, canonicalizer, eddsa_rdfc_2022
 from agent.errors import AgentRejectedError, AgentServerError, AgentTimeoutError, AgentUnavailableError
 from common.microcredential import agent_document
 
 from .pipeline import PortUnavailable
+from .subject import CredentialAgent
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def single_proof(document: dict[str, Any]) -> dict[str, Any] | None:
     return proof if isinstance(proof, dict) else None
 
 
-async def check_proof(agent: AdminClient, document: dict[str, Any], issuer: str | None) -> ProofCheck:
+async def check_proof(agent: CredentialAgent, document: dict[str, Any], issuer: str | None) -> ProofCheck:
     """Raises ``PortUnavailable`` when the agent is needed and cannot answer: that is no verdict."""
     proof = single_proof(document)
     if proof is None:

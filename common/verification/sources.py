@@ -13,7 +13,6 @@ from typing import Any, Protocol
 
 import httpx
 
-from agent.client import AdminClient
 from common.clock import now
 from common.outbound import OutboundPolicy, OutboundRefused
 from revocation import accreditation, status_registry
@@ -23,7 +22,7 @@ from revocation.chain import ChainClient
 
 from .pipeline import PortUnavailable
 from .proofs import check_proof
-from .subject import Ports
+from .subject import CredentialAgent, Ports
 
 MAX_LIST_BYTES = 2_000_000
 
@@ -72,7 +71,7 @@ class ChainStatus:
         chain: ChainClient,
         registry: str,
         http: httpx.AsyncClient,
-        agent: AdminClient,
+        agent: CredentialAgent,
         accreditation: ChainAccreditation | None,
         outbound: OutboundPolicy,
         fetch_timeout: float,
@@ -199,7 +198,7 @@ class ChainAccreditation:
 
 
 def chain_ports(
-    agent: AdminClient,
+    agent: CredentialAgent,
     chain: ChainClient | None,
     http: httpx.AsyncClient,
     settings: ChainReadSettings,

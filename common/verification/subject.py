@@ -9,9 +9,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from agent.client import AdminClient
+from revocation.accreditation import Accreditation
 
 VCDM_V1 = "https://www.w3.org/2018/credentials/v1"
+
+
+class CredentialAgent(Protocol):
+    """What the checks ask an agent (``agent.client.AdminClient`` in the controllers): signatures of suites
+    not checked in process, a presentation's proof, which contexts it can load offline."""
+
+    async def verify_credential(self, credential: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def verify_presentation(
+        self, presentation: dict[str, Any], options: dict[str, Any]
+    ) -> dict[str, Any]: ...
+
+    async def bundled_contexts(self) -> list[str]: ...
 
 
 class StatusSource(Protocol):
@@ -19,11 +32,13 @@ class StatusSource(Protocol):
         """Each of the issuer's lists' bits as the chain says, with how they were obtained
         (``sources.ListView``), or the exception saying why that list cannot be read or is not the
         issuer's."""
+        ...
 
 
 class AccreditationSource(Protocol):
-    async def history(self, did: str) -> list[Any]:
-        """The DID's accreditation records (``revocation.accreditation.Accreditation``)."""
+    async def history(self, did: str) -> list[Accreditation]:
+        """The DID's accreditation records, oldest first."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,7 @@ class Criteria:
 
 @dataclass
 class Ports:
-    agent: AdminClient
+    agent: CredentialAgent
     clock: Callable[[], datetime]
     status: StatusSource | None
     accreditation: AccreditationSource | None
@@ -47,16 +62,11 @@ class Ports:
 
 
 @dataclass
-class Subject:
+class Facts:
+    """What a credential says, read leniently (a field of the wrong shape reads as absent): for the checks,
+    and for whoever judges a credential the pipeline already checked (a pathway's parts)."""
+
     credential: dict[str, Any]
-    ports: Ports
-    presentation: dict[str, Any] | None = None
-    challenge: str | None = None
-    """The challenge the verifier sent (a proof request's); None for a file someone sent."""
-    domain: str | None = None
-    criteria: Criteria | None = None
-    memo: dict[str, Any] = field(default_factory=dict)
-    """Results checks share (a presentation verified once for all its credentials)."""
 
     @property
     def profile(self) -> str:
@@ -96,8 +106,8 @@ class Subject:
         for a in self.achievement.get("alignment") or []:
             if isinstance(a, dict) and a.get("targetFramework") == "European Qualifications Framework":
                 try:
-                    return int(a.get("targetCode"))
-                except (TypeError, ValueError):
+                    return int(a["targetCode"])
+                except (KeyError, TypeError, ValueError):
                     return None
         return None
 
@@ -112,3 +122,15 @@ class Subject:
                 if isinstance(entry, dict) and entry not in entries:
                     entries.append(entry)
         return entries
+
+
+@dataclass
+class Subject(Facts):
+    ports: Ports
+    presentation: dict[str, Any] | None = None
+    challenge: str | None = None
+    """The challenge the verifier sent (a proof request's); None for a file someone sent."""
+    domain: str | None = None
+    criteria: Criteria | None = None
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Results checks share (a presentation verified once for all its credentials)."""

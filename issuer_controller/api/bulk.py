@@ -2,7 +2,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from common.limits import MAX_QUERY_ID
-from common.uploads import read_capped
+from common.web.uploads import read_capped
 
 from ..schemas import BulkJobOut, OfferOut
 from ..security import CurrentInstitution

@@ -3,8 +3,9 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
-from common.limits import MAX_QUERY_ID, PageLimit, PageOffset
+from common.limits import MAX_QUERY_ID
 from common.microcredential import Profile
+from common.web.params import PageLimit, PageOffset
 
 from ..errors import InvalidRequest
 from ..models import ChangeState, Offer, StatusAction, StatusChange

@@ -1,6 +1,6 @@
 from fastapi import APIRouter
 
-from common.limits import PageLimit, PageOffset
+from common.web.params import PageLimit, PageOffset
 
 from ..domain import Learner
 from ..models import Offer, OfferState

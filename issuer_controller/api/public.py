@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from agent.contexts import MCRED_CONTEXT_URL, bundle
-from common.headers import html_page
 from common.microcredential import Template as TemplateDefinition
-from common.qr import deep_link, qr_png, qr_svg
+from common.web.html import Pages, invitation
+from common.web.qr import deep_link, qr_png, qr_svg
 
 from ..domain import Learner
 from ..errors import NotReady
@@ -23,33 +21,7 @@ from . import IssuerDep
 
 router = APIRouter(tags=["public"])
 
-# The pages' only inline code: constants, each allowed by its hash in the page's Content-Security-Policy
-# (common.headers.html_page). Nothing interpolated goes inside a <style> or <script>.
-OFFER_STYLE = """
-body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-.title{font-size:1.3rem;font-weight:600;margin:.2rem 0}.qr svg{width:100%;height:auto;max-width:20rem}
-.button{display:inline-block;padding:.8rem 1.2rem;background:#003399;color:#fff;border-radius:.4rem;
-text-decoration:none}.small{color:#555;font-size:.9rem}"""
-
-PATHWAY_STYLE = """body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}
-#qr img{width:100%;max-width:20rem}"""
-
-PATHWAY_SCRIPT = """
-document.getElementById("claim").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const field = (id) => document.getElementById(id).value || null;
-  const body = {email: field("email"), name: field("name")};
-  const response = await fetch(event.target.dataset.claims, {method: "POST",
-    headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
-  const claim = await response.json();
-  const qr = document.getElementById("qr");
-  qr.replaceChildren();
-  if (!response.ok) { qr.textContent = claim.detail; return; }
-  const img = document.createElement("img"); img.src = claim.qr_svg_url; img.alt = "QR";
-  const link = document.createElement("a"); link.href = claim.deep_link; link.textContent = "Open in wallet";
-  qr.append(img, link);
-});
-"""
+PAGES = Pages("issuer_controller")
 
 
 async def _invitation(ctx, offer_id: str) -> str:
@@ -74,34 +46,16 @@ async def offer_page(offer_id: str, ctx: IssuerDep) -> HTMLResponse:
     """The page a learner opens on a phone (or sees on a screen to scan)."""
     offer, institution, template = await public_offer(ctx, offer_id)
     definition = TemplateDefinition.model_validate(template.definition)
-    titles = "".join(
-        f'<p lang="{escape(lang)}" class="title">{escape(text)}</p>'
-        for lang, text in definition.title.items()
+    usable = offer.state == OfferState.INVITED and offer.invitation_url
+    return PAGES.render(
+        "offer.html",
+        title=definition.text(definition.title),
+        titles=definition.title,
+        institution=institution.name,
+        state=offer.state,
+        expires_at=offer.expires_at,
+        **(invitation(offer.invitation_url) if usable else {}),
     )
-    if offer.state == OfferState.INVITED and offer.invitation_url:
-        body = f"""
-  <p>Scan with your wallet app (e.g. Bifold, BC Wallet) / Zeskanuj w aplikacji portfela:</p>
-  <div class="qr">{qr_svg(offer.invitation_url)}</div>
-  <p><a class="button" href="{escape(deep_link(offer.invitation_url))}">
-    Open in wallet / Otwórz w portfelu</a></p>
-  <p class="small">Valid until / Ważne do {offer.expires_at:%Y-%m-%d %H:%M} UTC</p>"""
-    elif offer.state == OfferState.ISSUED:
-        body = (
-            "<p>This credential is already in your wallet. / Ten mikropoświadczenie jest już w portfelu.</p>"
-        )
-    else:
-        body = f"<p>This offer is {escape(offer.state)}. Ask {escape(institution.name)} for a new one.</p>"
-    page = f"""<!doctype html>
-<html lang="pl"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(definition.text(definition.title))} — {escape(institution.name)}</title>
-<style>{OFFER_STYLE}</style></head>
-<body>
-  <p class="small">{escape(institution.name)} offers you a microcredential / oferuje Ci mikropoświadczenie</p>
-  {titles}
-  {body}
-</body></html>"""
-    return html_page(page, styles=[OFFER_STYLE])
 
 
 @router.get(
@@ -162,18 +116,8 @@ async def public_claim(pathway_id: str, data: ClaimCreate, ctx: IssuerDep) -> di
 async def pathway_page(pathway_id: str, ctx: IssuerDep) -> HTMLResponse:
     """What a pathway takes, and a form to claim it with one's wallet."""
     pathway = await pathways.get_pathway(ctx, None, pathway_id)
-    parts = "".join(
-        f"<li>{escape(r.name)}: {r.at_least or len(r.items)} of {escape(', '.join(r.items))}</li>"
+    parts = [
+        {"name": r.name, "needed": r.at_least or len(r.items), "options": r.items}
         for r in pathways.requirements(pathway)
-    )
-    page = f"""<!doctype html>
-<html lang="pl"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(pathway.name)}</title>
-<style>{PATHWAY_STYLE}</style></head>
-<body><h1>{escape(pathway.name)}</h1><p>Parts / Części:</p><ul>{parts}</ul>
-<form id="claim" data-claims="{escape(pathway.id)}/claims">
-<p><label>E-mail <input id="email" type="email" required></label></p>
-<p><label>Name / Imię i nazwisko <input id="name"></label></p><button>Claim / Odbierz</button></form>
-<div id="qr"></div>
-<script>{PATHWAY_SCRIPT}</script></body></html>"""
-    return html_page(page, scripts=[PATHWAY_SCRIPT], styles=[PATHWAY_STYLE])
+    ]
+    return PAGES.render("pathway.html", name=pathway.name, parts=parts, claims_url=f"{pathway.id}/claims")

@@ -7,6 +7,7 @@ import logging
 
 from sqlalchemy import select
 
+from common.db import existing
 from revocation.errors import ChainError
 
 from ..context import IssuerContext
@@ -60,7 +61,7 @@ async def watch_awarded(ctx: IssuerContext) -> None:
         policy = PathwayPolicy(pathway.policy)
         if policy in POLICY_ACTION:
             async with ctx.sessions() as session:
-                institution = await session.get(Institution, pathway.institution_id)
+                institution = await existing(session, Institution, pathway.institution_id)
             await status_changes.request_change(ctx, institution, offer.id, POLICY_ACTION[policy], why)
         await update_claim(ctx, Claim.id == claim.id, _noting(why, POLICY_DONE[policy]))
 
@@ -76,6 +77,8 @@ def _noting(why: str, action: str):
 async def _part_lost(ctx: IssuerContext, claim: Claim) -> str | None:
     for part in claim.parts or []:
         entries = part.get("status_entries") or []
+        if ctx.ports.status is None:
+            raise LookupError("no chain is configured: a part's status cannot be read")
         views = await ctx.ports.status.read(
             sorted({e["statusListCredential"] for e in entries}), part["issuer"]
         )

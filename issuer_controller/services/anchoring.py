@@ -14,6 +14,7 @@ import logging
 
 from sqlalchemy import or_, select
 
+from common.db import existing
 from revocation import status_registry as registry
 from revocation.bitstring import Bitstring
 from revocation.errors import ChainError, ContractRevertError, TransactionTimeoutError
@@ -115,44 +116,45 @@ async def _create_on_chain(ctx: IssuerContext, list_id: str) -> None:
     """Idempotent: a list created by a pass that crashed before recording it is found and recorded. The list
     belongs to the institution's own account (the one IssuerRegistry binds to its DID)."""
     async with ctx.sessions() as session:
-        status_list = await session.get(StatusList, list_id)
+        status_list = await existing(session, StatusList, list_id)
     if status_list.chain_block is not None:
         return
     owner = await _list_owner(ctx, status_list.institution_id)
-    key, address = _key(ctx, list_id), ctx.settings.status_registry
-    on_chain = await registry.list_state(ctx.chain, address, key)
+    (chain, address), key = ctx.status_registry(), _key(ctx, list_id)
+    on_chain = await registry.list_state(chain, address, key)
     if on_chain.exists:
-        if on_chain.owner not in (owner, ctx.chain.address):  # ours: made before lists were institutions'
+        if on_chain.owner not in (owner, chain.address):  # ours: made before lists were institutions'
             log.error("status list %s: its id belongs to %s on chain, not to us", list_id, on_chain.owner)
             return
         block = on_chain.created_block
     else:
         purpose = registry.Purpose.named(status_list.purpose)
-        block = await registry.create_list(ctx.chain, address, key, purpose, status_list.size, owner=owner)
+        block = await registry.create_list(chain, address, key, purpose, status_list.size, owner=owner)
     async with ctx.sessions() as session, session.begin():
-        (await session.get(StatusList, list_id)).chain_block = block
+        (await existing(session, StatusList, list_id)).chain_block = block
 
 
 async def _list_owner(ctx: IssuerContext, institution_id: str) -> str:
     """The institution's chain account, with the controller's account its delegate on StatusRegistry: the
     account (a key in the agent's wallet) signs the delegation once, the controller submits it and pays."""
     async with ctx.sessions() as session:
-        institution = await session.get(Institution, institution_id)
+        institution = await existing(session, Institution, institution_id)
     owner = institution.chain_account or await record_chain_account(ctx, institution)
-    address, relayer = ctx.settings.status_registry, ctx.chain.address
-    if await registry.is_delegate(ctx.chain, address, owner, relayer):
+    chain, address = ctx.status_registry()
+    relayer = chain.address
+    if await registry.is_delegate(chain, address, owner, relayer):
         return owner
     deadline = int(now().timestamp()) + DELEGATION_TTL
     signature = await ctx.agent.sign_delegation(
         institution.did,
-        chain_id=await ctx.chain.chain_id(),
+        chain_id=await chain.chain_id(),
         registry=address,
         delegate=relayer,
         allowed=True,
-        nonce=await registry.delegation_nonce(ctx.chain, address, owner),
+        nonce=await registry.delegation_nonce(chain, address, owner),
         deadline=deadline,
     )
-    await registry.set_delegate_by_sig(ctx.chain, address, owner, relayer, True, deadline, signature)
+    await registry.set_delegate_by_sig(chain, address, owner, relayer, True, deadline, signature)
     log.info("institution %s: %s now writes the status lists of %s", institution.id, relayer, owner)
     return owner
 
@@ -161,17 +163,17 @@ async def _anchor_list(ctx: IssuerContext, list_id: str) -> None:
     batch = await _open_batch(ctx, list_id)
     if batch is None:
         return
-    key, address = _key(ctx, list_id), ctx.settings.status_registry
+    (chain, address), key = ctx.status_registry(), _key(ctx, list_id)
     try:
-        on_chain = await registry.list_state(ctx.chain, address, key)
+        on_chain = await registry.list_state(chain, address, key)
         case = where_is(batch, on_chain)
         if case is Case.APPLIED:
-            found = await registry.find_update(ctx.chain, address, key, on_chain.version)
+            found = await registry.find_update(chain, address, key, on_chain.version)
             tx_hash, block = found.tx_hash, found.block
         elif case is Case.TO_SEND:
             await _attempted(ctx, batch.id, None)
             tx_hash, block = await registry.update(
-                ctx.chain,
+                chain,
                 address,
                 key,
                 batch.base_version,
@@ -180,7 +182,7 @@ async def _anchor_list(ctx: IssuerContext, list_id: str) -> None:
                 bytes.fromhex(batch.commitment[2:]),
             )
         else:
-            await _supersede(ctx, batch, await registry.read_list(ctx.chain, address, key))
+            await _supersede(ctx, batch, await registry.read_list(chain, address, key))
             return
     except (TransactionTimeoutError, ContractRevertError) as err:
         await _attempted(ctx, batch.id, str(err))  # the next pass reads the chain and knows which case
@@ -227,7 +229,7 @@ async def _open_batch(ctx: IssuerContext, list_id: str) -> StatusBatch | None:
         )
         if not pending:
             return None
-        status_list = await session.get(StatusList, list_id)
+        status_list = await existing(session, StatusList, list_id)
         if status_list.chain_block is None:
             return None  # created on chain first, by the same pass
         bits = (
@@ -256,14 +258,14 @@ async def _open_batch(ctx: IssuerContext, list_id: str) -> StatusBatch | None:
 
 async def _attempted(ctx: IssuerContext, batch_id: str, error: str | None) -> None:
     async with ctx.sessions() as session, session.begin():
-        batch = await session.get(StatusBatch, batch_id)
+        batch = await existing(session, StatusBatch, batch_id)
         batch.attempts += 1
         batch.last_error = error
 
 
 async def _confirm(ctx: IssuerContext, batch_id: str, tx_hash: str, block: int) -> None:
     async with ctx.sessions() as session, session.begin():
-        batch = await session.get(StatusBatch, batch_id)
+        batch = await existing(session, StatusBatch, batch_id)
         if batch.state == BatchState.CONFIRMED:
             return
         moment = now()
@@ -273,7 +275,7 @@ async def _confirm(ctx: IssuerContext, batch_id: str, tx_hash: str, block: int) 
             block,
             moment,
         )
-        status_list = await session.get(StatusList, batch.list_id)
+        status_list = await existing(session, StatusList, batch.list_id)
         status_list.version, status_list.encoded_list = batch.base_version + 1, batch.encoded_list
         for change in await session.scalars(select(StatusChange).where(StatusChange.batch_id == batch_id)):
             change.state, change.anchored_at = ChangeState.ANCHORED, moment
@@ -291,12 +293,12 @@ async def _supersede(ctx: IssuerContext, batch: StatusBatch, chain: registry.Rea
         batch.list_id, chain.state.version, batch.id, batch.base_version,
     )  # fmt: skip
     async with ctx.sessions() as session, session.begin():
-        stored = await session.get(StatusBatch, batch.id)
+        stored = await existing(session, StatusBatch, batch.id)
         stored.state = BatchState.SUPERSEDED
         stored.last_error = (
             f"list at version {chain.state.version} on chain, batch built on {batch.base_version}"
         )
         for change in await session.scalars(select(StatusChange).where(StatusChange.batch_id == batch.id)):
             change.state, change.batch_id = ChangeState.PENDING, None
-        status_list = await session.get(StatusList, batch.list_id)
+        status_list = await existing(session, StatusList, batch.list_id)
         status_list.version, status_list.encoded_list = chain.state.version, chain.bits.encode()

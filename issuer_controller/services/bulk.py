@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer, selectinload
 
+from common.db import existing
 from common.microcredential import Award
 
 from ..context import IssuerContext
@@ -70,8 +71,8 @@ def parse_rows(data: bytes) -> list[dict[str, Any]]:
             continue
         values = {k: v.strip() for k, v in raw.items() if v and v.strip()}
         try:
-            learner = Learner(**{k: v for k, v in values.items() if k in LEARNER_COLUMNS})
-            award = Award(**{k: v for k, v in values.items() if k in AWARD_COLUMNS})
+            learner = Learner.model_validate({k: v for k, v in values.items() if k in LEARNER_COLUMNS})
+            award = Award.model_validate({k: v for k, v in values.items() if k in AWARD_COLUMNS})
         except ValidationError as err:
             errors += [
                 {"row": number, "field": ".".join(map(str, e["loc"])), "reason": e["msg"]}
@@ -105,15 +106,15 @@ async def start_bulk(
     rows = parse_rows(data)
     digest = hashlib.sha256(data).hexdigest()
     async with ctx.sessions() as session:
-        existing = await session.scalar(
+        same = await session.scalar(
             select(BulkJob).where(
                 BulkJob.institution_id == institution.id,
                 BulkJob.template_id == template_id,
                 BulkJob.file_sha256 == digest,
             )
         )
-    if existing is not None:
-        return existing, False
+    if same is not None:
+        return same, False
     job = BulkJob(
         institution_id=institution.id,
         template_id=template_id,
@@ -134,8 +135,8 @@ async def start_bulk(
 async def fill_job(ctx: IssuerContext, job_id: str) -> None:
     """Make the offers a job still lacks (after a restart too); each row at most once."""
     async with ctx.sessions() as session:
-        job = await session.get(BulkJob, job_id)
-        institution = await session.get(Institution, job.institution_id)
+        job = await existing(session, BulkJob, job_id)
+        institution = await existing(session, Institution, job.institution_id)
         done = set(await session.scalars(select(Offer.bulk_row).where(Offer.bulk_job_id == job_id)))
     slots = asyncio.Semaphore(OFFER_CREATION_CONCURRENCY)
 

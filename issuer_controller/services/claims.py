@@ -18,9 +18,9 @@ from sqlalchemy import select
 from agent.client import ACTIVE_CONNECTION_STATES
 from common import present_proof
 from common.clock import aware
-from common.db import change_row
-from common.lifecycle import move
-from common.problems import NotFound
+from common.db import change_row, existing
+from common.errors import NotFound
+from common.lifecycle import move, required
 from common.verification import Criteria, PortUnavailable, verify_document
 from common.verification.request import presentation_definition
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 async def start_claim(ctx: IssuerContext, pathway: Pathway, learner: Learner) -> Claim:
     async with ctx.sessions() as session:
-        institution = await session.get(Institution, pathway.institution_id)
+        institution = await existing(session, Institution, pathway.institution_id)
     invitation = await ctx.agent.create_invitation(
         label=institution.shown_name,
         image_url=institution.logo_url,
@@ -109,8 +109,8 @@ async def request_parts(ctx: IssuerContext, claim_id: str) -> None:
     """One proof request per listed part: stored first (with its challenge), then asked through
     ``present_proof.ask``, which adopts an exchange a crash left behind: a restart resumes, never repeats."""
     async with ctx.sessions() as session:
-        claim = await session.get(Claim, claim_id)
-        pathway = await session.get(Pathway, claim.pathway_id)
+        claim = await existing(session, Claim, claim_id)
+        pathway = await existing(session, Pathway, claim.pathway_id)
         stored = {
             p.item: p
             for p in await session.scalars(select(PartRequest).where(PartRequest.claim_id == claim_id))
@@ -132,14 +132,14 @@ async def request_parts(ctx: IssuerContext, claim_id: str) -> None:
             )
             record = await present_proof.ask(
                 ctx.agent,
-                claim.connection_id,
+                required(claim.connection_id, f"claim {claim.id}'s connection"),
                 presentation_definition(criteria, f"{pathway.name}: {requirement.name}"),
                 challenge=part.challenge,
                 domain=domain,
                 comment=f"{pathway.name}: {requirement.name}",
             )
             async with ctx.sessions() as session, session.begin():
-                asked = await session.get(PartRequest, part.id)
+                asked = await existing(session, PartRequest, part.id)
                 asked.pres_ex_id, asked.thread_id = record["pres_ex_id"], record["thread_id"]
             if record.get("state") in ("done", "abandoned"):
                 await _part_answered(ctx, record["pres_ex_id"])
@@ -162,14 +162,14 @@ async def _part_answered(ctx: IssuerContext, pres_ex_id: str) -> None:
         log.warning("claim part %s waits: %s", part.id, err)
         return
     async with ctx.sessions() as session, session.begin():
-        stored = await session.get(PartRequest, part.id)
+        stored = await existing(session, PartRequest, part.id)
         stored.state, stored.report, stored.presentation = "presented", report, answered.presentation
     await _decide_when_answered(ctx, part.claim_id)
 
 
 async def _part_missing(ctx: IssuerContext, part_id: str, why: str) -> None:
     async with ctx.sessions() as session, session.begin():
-        part = await session.get(PartRequest, part_id)
+        part = await existing(session, PartRequest, part_id)
         if part.state != "requested":
             return
         part.state, part.detail = "missing", why
@@ -180,9 +180,9 @@ async def _decide_when_answered(ctx: IssuerContext, claim_id: str) -> None:
     """Once every part has an answer: award, or refuse with the reasons (once: under the claims lock)."""
     async with ctx.claims:
         async with ctx.sessions() as session:
-            claim = await session.get(Claim, claim_id)
-            pathway = await session.get(Pathway, claim.pathway_id)
-            institution = await session.get(Institution, pathway.institution_id)
+            claim = await existing(session, Claim, claim_id)
+            pathway = await existing(session, Pathway, claim.pathway_id)
+            institution = await existing(session, Institution, pathway.institution_id)
             parts = list(await session.scalars(select(PartRequest).where(PartRequest.claim_id == claim_id)))
         expected = sum(len(r.items) for r in requirements(pathway))
         if (
@@ -231,7 +231,7 @@ async def _tell_learner(ctx: IssuerContext, claim: Claim, outcome: list[dict[str
             lines.append(f"- {requirement['requirement']} (needs {requirement['needed']}):")
             lines += [f"    {p['item']}: {p['reason']}" for p in requirement["problems"]]
     try:
-        await ctx.agent.send_message(claim.connection_id, "\n".join(lines))
+        await ctx.agent.send_message(required(claim.connection_id, "the connection"), "\n".join(lines))
     except Exception as err:  # noqa: BLE001 - the refusal is recorded either way
         log.warning("claim %s: the learner could not be told: %s", claim.id, err)
 

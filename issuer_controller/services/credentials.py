@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from common.baking import badge_png, bake_png
+from common.lifecycle import required
 
 from ..context import IssuerContext
 from ..errors import NotFound, NotReady
@@ -41,4 +42,4 @@ async def issued_credential(ctx: IssuerContext, institution: Institution, offer_
 
 
 def baked_badge(offer: Offer) -> bytes:
-    return bake_png(badge_png(), offer.standard_credential)
+    return bake_png(badge_png(), required(offer.standard_credential, f"issued offer {offer.id}'s credential"))

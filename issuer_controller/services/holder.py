@@ -10,7 +10,7 @@ from __future__ import annotations
 import base58
 
 from agent.client import AdminClient, Record
-from common.problems import Problem
+from common.errors import Problem
 
 ED25519_MULTICODEC = b"\xed\x01"
 

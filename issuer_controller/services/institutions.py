@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from common.security import key_hash, new_api_key
+from common.api_keys import key_hash, new_api_key
+from common.db import existing
 
 from ..context import IssuerContext
 from ..domain import InstitutionCreate, InstitutionUpdate
@@ -34,7 +35,7 @@ async def update_institution(
 ) -> Institution:
     """Change how wallets show it; later invitations (and credentials' issuer image) carry the change."""
     async with ctx.sessions() as session, session.begin():
-        stored = await session.get(Institution, institution.id)
+        stored = await existing(session, Institution, institution.id)
         for field in data.model_fields_set:
             setattr(stored, field, getattr(data, field))
     return stored
@@ -45,5 +46,5 @@ async def record_chain_account(ctx: IssuerContext, institution: Institution) -> 
     agent's wallet, and stored)."""
     account = await ctx.agent.chain_account(institution.did)
     async with ctx.sessions() as session, session.begin():
-        (await session.get(Institution, institution.id)).chain_account = account
+        (await existing(session, Institution, institution.id)).chain_account = account
     return account

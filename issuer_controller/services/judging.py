@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from common.clock import aware
+from common.lifecycle import required
 from common.microcredential import Award, PartEvidence, matches_email, part_digest
-from common.verification.subject import Subject
+from common.verification import Facts
 from revocation.accreditation import accrediting
 
 from ..context import IssuerContext
@@ -30,9 +31,13 @@ async def judge(
             if part.state == "missing":
                 problems.append({"item": part.item, "reason": part.detail or "not presented"})
                 continue
-            held = part.presentation.get("verifiableCredential") or []
+            held = (
+                required(part.presentation, f"part {part.id}'s presentation").get("verifiableCredential")
+                or []
+            )
             held = held if isinstance(held, list) else [held]
-            for credential, report in zip(held, part.report["credentials"], strict=True):
+            reports = required(part.report, f"part {part.id}'s report")["credentials"]
+            for credential, report in zip(held, reports, strict=True):
                 reason = await _why_not(ctx, claim, requirement, institution, part.item, credential, report)
                 if reason is None:
                     satisfied.append({"item": part.item, "credential": credential.get("id")})
@@ -65,9 +70,11 @@ async def _why_not(ctx, claim, requirement, institution, item, credential, repor
     return None
 
 
-async def _issuer_allowed(ctx: IssuerContext, rule, institution: Institution, about: Subject) -> str | None:
+async def _issuer_allowed(ctx: IssuerContext, rule, institution: Institution, about: Facts) -> str | None:
     """None if the part's issuer is one the requirement accepts, else why not."""
     did = about.issuer_did
+    if did is None:
+        return "the part names no issuer"
     if rule.kind == "self":
         return None if did == institution.did else f"issued by {did}, not by {institution.name}"
     if rule.kind == "list":
@@ -80,21 +87,24 @@ async def _issuer_allowed(ctx: IssuerContext, rule, institution: Institution, ab
     return f"{did} was not accredited for {rule.scope} when it issued this (or was withdrawn for cause since)"
 
 
-def facts_of(credential: dict[str, Any]) -> Subject:
+def facts_of(credential: dict[str, Any]) -> Facts:
     """The credential's facts as the pipeline reads them (subject, achievement, issuer, dates)."""
-    return Subject(credential if isinstance(credential, dict) else {}, ports=None)
+    return Facts(credential if isinstance(credential, dict) else {})
 
 
-def _issued(about: Subject) -> datetime:
+def _issued(about: Facts) -> datetime:
     return aware(datetime.fromisoformat(str(about.issued_at).replace("Z", "+00:00")))
 
 
 def evidence(credential: dict[str, Any]) -> PartEvidence:
     about = facts_of(credential)
     return PartEvidence(
-        id=credential["id"], name=about.achievement.get("name") or "a part", issuer=about.issuer_did,
-        achievement=about.achievement.get("id") or "", digest=part_digest(credential),
-    )  # fmt: skip
+        id=credential["id"],
+        name=about.achievement.get("name") or "a part",
+        issuer=required(about.issuer_did, "a checked part's issuer"),
+        achievement=about.achievement.get("id") or "",
+        digest=part_digest(credential),
+    )
 
 
 def award_for(parts: list[dict[str, Any]]) -> Award:

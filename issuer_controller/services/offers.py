@@ -24,8 +24,8 @@ from sqlalchemy.orm import defer, selectinload
 from agent.client import ACTIVE_CONNECTION_STATES, Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
 from common.clock import aware
-from common.db import change_row
-from common.lifecycle import move
+from common.db import change_row, existing
+from common.lifecycle import move, required
 from common.microcredential import (
     Award,
     Institution as IssuerProfile,
@@ -155,8 +155,8 @@ async def public_offer(ctx: IssuerContext, offer_id: str) -> tuple[Offer, Instit
         offer = await session.get(Offer, offer_id)
         if offer is None:
             raise NotFound(f"no offer {offer_id}")
-        institution = await session.get(Institution, offer.institution_id)
-        template = await session.get(Template, offer.template_id)
+        institution = await existing(session, Institution, offer.institution_id)
+        template = await existing(session, Template, offer.template_id)
     return offer, institution, template
 
 
@@ -272,14 +272,14 @@ async def _send_credential(ctx: IssuerContext, offer_id: str) -> bool:
         offer = await session.get(Offer, offer_id)
         if offer is None or offer.state != OfferState.CONNECTED:
             return False
-        existing = [
+        started = [
             record
             for record in await ctx.agent.credential_exchanges(connection_id=offer.connection_id)
             if record["state"] != "abandoned"
         ]
-    if existing:
-        await _apply_exchange(ctx, Offer.id == offer_id, existing[0])
-        return existing[0]["state"] not in ("done", "abandoned")
+    if started:
+        await _apply_exchange(ctx, Offer.id == offer_id, started[0])
+        return started[0]["state"] not in ("done", "abandoned")
     await _deliver(ctx, offer_id)
     return True
 
@@ -289,14 +289,15 @@ async def _deliver(ctx: IssuerContext, offer_id: str, replacing: str | None = No
     connection; ``replacing`` names an unanswered exchange this one takes over from (withdrawn after)."""
     await ensure_lists_on_chain(ctx, offer_id)
     async with ctx.sessions() as session:
-        offer = await session.get(Offer, offer_id)
-        holder = offer.holder_did or await holder_did(ctx.agent, offer.connection_id)
+        offer = await existing(session, Offer, offer_id)
+        connection_id = required(offer.connection_id, f"connected offer {offer_id}'s connection")
+        holder = offer.holder_did or await holder_did(ctx.agent, connection_id)
         wallet, standard = await _credentials(session, offer, holder, ctx.settings.public_url)
     if offer.standard_credential is None:
         signed = await ctx.agent.sign_data_integrity(standard)
         await _update(ctx, offer_id, holder_did=holder, standard_credential=ob3_document(signed))
     record = await ctx.agent.offer_credential(
-        offer.connection_id,
+        connection_id,
         wallet,
         {"proofType": Profile.WALLET.proof_type, "proofPurpose": "assertionMethod"},
         comment=wallet["name"],
@@ -335,8 +336,8 @@ async def _credentials(
     session: AsyncSession, offer: Offer, holder: str, public_url: str
 ) -> tuple[Record, Record]:
     """Both delivery profiles of the offer's credential: same id, same status entries."""
-    institution = await session.get(Institution, offer.institution_id)
-    template = await session.get(Template, offer.template_id)
+    institution = await existing(session, Institution, offer.institution_id)
+    template = await existing(session, Template, offer.template_id)
     rows = await session.execute(
         select(StatusAllocation, StatusList)
         .join(StatusList, StatusList.id == StatusAllocation.list_id)
@@ -395,12 +396,15 @@ async def reconcile(ctx: IssuerContext) -> dict[str, int]:
     if invited:
         for state in ("active", "request"):
             for connection in await ctx.agent.connections(state=state):
-                by_invitation.setdefault(connection.get("invitation_msg_id"), []).append(connection)
+                if invitation := connection.get("invitation_msg_id"):
+                    by_invitation.setdefault(invitation, []).append(connection)
     moved: dict[str, int] = {}
     for offer in [o for o in pending if o.state != OfferState.OFFERED] + followed:
         try:
             if offer.state == OfferState.INVITED:
-                state = await _reconcile_invited(ctx, offer, by_invitation.get(offer.invitation_msg_id, []))
+                state = await _reconcile_invited(
+                    ctx, offer, by_invitation.get(offer.invitation_msg_id or "", [])
+                )
             elif offer.state == OfferState.CONNECTED:
                 ctx.tasks.spawn(send_credential(ctx, offer.id), name=f"send credential {offer.id}")
                 state = None
@@ -444,7 +448,9 @@ async def _follow_exchange(ctx: IssuerContext, offer: Offer) -> str | None:
     """An offered credential: apply what the agent knows; an exchange stuck longer than
     ``exchange_timeout`` (a crash, a lost message) is resumed, re-offered or closed — never doubled."""
     try:
-        record = await ctx.agent.credential_exchange(offer.cred_ex_id)
+        record = await ctx.agent.credential_exchange(
+            required(offer.cred_ex_id, f"offer {offer.id}'s exchange")
+        )
     except AgentNotFoundError:  # the agent's exchange record is gone (a restored backup): offer anew
         await _deliver(ctx, offer.id, replacing=offer.cred_ex_id)
         return None
@@ -455,7 +461,7 @@ async def _follow_exchange(ctx: IssuerContext, offer: Offer) -> str | None:
     if not _stale(ctx, record):
         return None
     if state == "request-received":  # the crash came between the wallet's request and our answer
-        await ctx.agent.issue_credential(offer.cred_ex_id)
+        await ctx.agent.issue_credential(record["cred_ex_id"])
         return None
     if state == "credential-issued":
         # Sent, never confirmed: the credential or the wallet's acknowledgement was lost. Offering again

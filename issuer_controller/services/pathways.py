@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from common.problems import NotFound
+from common.errors import NotFound
 
 from ..context import IssuerContext
 from ..domain import PathwayCreate, Requirement

@@ -30,10 +30,13 @@ async def _open_list(session: AsyncSession, institution_id: str, purpose: str, s
             .limit(1)
         )
         if current is not None:
-            used = await session.scalar(
-                select(func.count())
-                .select_from(StatusAllocation)
-                .where(StatusAllocation.list_id == current.id)
+            used = (
+                await session.scalar(
+                    select(func.count())
+                    .select_from(StatusAllocation)
+                    .where(StatusAllocation.list_id == current.id)
+                )
+                or 0
             )
             if used < current.size * FILL_LIMIT:
                 return current

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
+from common.db import existing
 from revocation.bitstring import Bitstring
 from revocation.status_list import list_credential
 
@@ -47,7 +48,7 @@ async def signed_list(ctx: IssuerContext, list_id: str) -> ServedList:
         version = status_list.version
         if status_list.credential is not None and status_list.signed_version == version:
             return _served(status_list.credential, version)
-        institution = await session.get(Institution, status_list.institution_id)
+        institution = await existing(session, Institution, status_list.institution_id)
     encoded = status_list.encoded_list or Bitstring(status_list.size).encode()
     unsigned = list_credential(
         list_url(ctx.settings.public_url, list_id), institution.did, status_list.purpose, encoded

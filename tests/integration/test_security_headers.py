@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from common.headers import SECURITY_HEADERS
+from common.web.headers import SECURITY_HEADERS
 from mcred.samples import template_body
 from mcred.scenario import enrol, eventually, register_employer
 from mcred.stack import Stack
@@ -128,7 +128,10 @@ async def test_the_pages_work_under_their_policy(pages: dict[str, str], tmp_path
             what="the claim's QR code",
         )
         assert "/claims/" in shown and shown.endswith("/qr.svg")
-        assert await page.evaluate("document.querySelector('#qr img').complete")
+        assert await eventually(
+            lambda: page.evaluate("(i => i.complete && i.naturalWidth)(document.querySelector('#qr img'))"),
+            what="the QR code drawn",
+        )
         assert await page.evaluate("window.__violations") == []
         # The offer page's QR code is inline SVG: drawn, not blocked.
         await page.goto(pages["offer"])

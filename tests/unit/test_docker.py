@@ -85,3 +85,46 @@ def test_parts_restart_on_failure_as_mcred_up_restarts_them(compose: dict) -> No
         assert _seconds(restart["window"]) == policy.window, name
     assert services["postgres"]["restart"] == "unless-stopped"
     assert "--state-interval" in services["anvil"]["entrypoint"]
+
+
+DEV_ONLY = {"pytest", "pytest-asyncio", "pytest-timeout", "ruff", "py-spy", "schemathesis", "hypothesis"}
+"""Test, lint and profiling tools: in requirements-dev.lock, never in an image."""
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+?)(?: ;[^\\]*)? \\$", re.MULTILINE)
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _lock(name: str) -> dict[str, str]:
+    """A lock file's pins (canonical name → version); every pin must carry sha256 hashes."""
+    text = (ROOT / name).read_text()
+    pins = {_canonical(m.group(1)): m.group(2) for m in PIN.finditer(text)}
+    entries = [
+        line for line in text.splitlines() if line and not line[0].isspace() and not line.startswith("#")
+    ]
+    assert len(entries) == len(pins), f"{name}: a line is not 'name==version \\' ({entries[:3]}...)"
+    blocks = re.split(r"^(?=[A-Za-z0-9])", text, flags=re.MULTILINE)[1:]
+    unhashed = [b.split(None, 1)[0] for b in blocks if "--hash=sha256:" not in b]
+    assert not unhashed, f"{name}: pins without --hash=sha256: {unhashed}"
+    return pins
+
+
+def test_the_images_install_the_runtime_lock_alone_with_hashes() -> None:
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    installs = re.findall(r"^RUN pip install (.+)$", dockerfile, re.MULTILINE)
+    from_files = [i for i in installs if "requirement" in i or " -r " in f" {i}"]
+    assert from_files == ["--require-hashes --requirement requirements.lock"], installs
+    assert all("--no-deps" in i for i in installs if i not in from_files), installs
+    copied = " ".join(re.findall(r"^COPY (.+)$", dockerfile, re.MULTILINE))
+    assert "requirements-dev.lock" not in copied and "tests" not in copied.split()
+    runtime = _lock("requirements.lock")
+    assert not DEV_ONLY & set(runtime), DEV_ONLY & set(runtime)
+    assert "setuptools" in runtime, "the image installs the project without build isolation"
+
+
+def test_the_development_lock_is_the_runtime_lock_plus_the_tools() -> None:
+    runtime, development = _lock("requirements.lock"), _lock("requirements-dev.lock")
+    disagree = {n: (v, development.get(n)) for n, v in runtime.items() if development.get(n) != v}
+    assert not disagree, f"the two locks pin shared packages differently (runtime, dev): {disagree}"
+    assert DEV_ONLY <= set(development)

@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 
-from common.limits import PageLimit, PageOffset
 from common.verification import Criteria
+from common.web.params import PageLimit, PageOffset
 
 from ..schemas import ProofRequestCreate
 from ..security import CurrentEmployer

@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Query, Request
 
-from common.uploads import read_capped
+from common.web.uploads import read_capped
 
 from ..schemas import VerificationOut
 from ..security import CurrentEmployer, MaybeEmployer

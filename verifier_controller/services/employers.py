@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from common.security import key_hash, new_api_key
+from common.api_keys import key_hash, new_api_key
+from common.db import existing
 
 from ..context import VerifierContext
 from ..domain import EmployerCreate, EmployerUpdate
@@ -20,7 +21,7 @@ async def create_employer(ctx: VerifierContext, data: EmployerCreate) -> tuple[E
 async def update_employer(ctx: VerifierContext, employer: Employer, data: EmployerUpdate) -> Employer:
     """Change how wallets show it; later invitations carry the change."""
     async with ctx.sessions() as session, session.begin():
-        stored = await session.get(Employer, employer.id)
+        stored = await existing(session, Employer, employer.id)
         if "name" in data.model_fields_set and data.name is not None:
             stored.name = data.name
         if "logo_url" in data.model_fields_set:

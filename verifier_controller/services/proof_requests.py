@@ -21,9 +21,9 @@ from agent.errors import AgentError, AgentNotFoundError
 from common import present_proof
 from common.clock import aware
 from common.db import change_row
-from common.lifecycle import move
+from common.errors import InvalidRequest, NotFound
+from common.lifecycle import move, required
 from common.outbound import OutboundRefused
-from common.problems import InvalidRequest, NotFound
 from common.verification import Criteria, PortUnavailable, verify_document
 from common.verification.request import presentation_definition
 
@@ -177,7 +177,7 @@ async def send_request(ctx: VerifierContext, request_id: str) -> None:
         return
     record = await present_proof.ask(
         ctx.agent,
-        request.connection_id,
+        required(request.connection_id, f"connected request {request.id}'s connection"),
         presentation_definition(criteria_of(request), request.purpose),
         challenge=request.challenge,
         domain=request.domain,
@@ -239,7 +239,7 @@ async def deliver_callback(ctx: VerifierContext, request_id: str) -> None:
     body = request_out(request, ctx.settings.public_url).model_dump(mode="json")
     try:
         response = await ctx.settings.outbound.request(
-            ctx.http, "POST", request.callback_url, json=body,
+            ctx.http, "POST", required(request.callback_url, "a pending callback's URL"), json=body,
             max_bytes=CALLBACK_ANSWER_BYTES, timeout=ctx.settings.fetch_timeout,
         )  # fmt: skip
         delivered = 200 <= response.status < 300
@@ -295,16 +295,17 @@ async def reconcile(ctx: VerifierContext) -> None:
 
 async def _follow(ctx: VerifierContext, request: ProofRequest) -> None:
     if request.state == RequestState.INVITED:
-        for connection in await ctx.agent.connections(invitation_msg_id=request.invitation_msg_id):
+        invitation = required(request.invitation_msg_id, f"invited request {request.id}'s invitation")
+        for connection in await ctx.agent.connections(invitation_msg_id=invitation):
             if connection.get("state") in ACTIVE_CONNECTION_STATES:
-                await _connected(ctx, request.invitation_msg_id, connection["connection_id"])
+                await _connected(ctx, invitation, connection["connection_id"])
                 return
     elif request.state == RequestState.CONNECTED:
         await send_request(ctx, request.id)
         return
     elif request.state == RequestState.REQUESTED:
         try:
-            await finish(ctx, request.pres_ex_id)
+            await finish(ctx, required(request.pres_ex_id, f"requested {request.id}'s exchange"))
         except AgentNotFoundError:
             await _advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, "the exchange is gone")
             return

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 
 from common.baking import BakingError, unbake_png
+from common.errors import InvalidRequest, NotFound, ServiceUnavailable
 from common.limits import JSONLimitError, loads
-from common.problems import InvalidRequest, NotFound, ServiceUnavailable
 from common.verification import PortUnavailable, verify_document
 
 from ..context import VerifierContext
@@ -55,7 +55,7 @@ async def verify_upload(
     }
     async with ctx.sessions() as session, session.begin():
         # One INSERT, not the ORM's unit of work: on this path it was a tenth of a verification's CPU.
-        await session.execute(insert(Verification.__table__), [row])
+        await session.execute(insert(cast(Table, Verification.__table__)), [row])
     return Verification(**row)
 
 

@@ -16,9 +16,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from agent.client import AdminClient
 
+from ..errors import Unauthorized
+from ..settings import ControllerSettings
 from .headers import SECURITY_HEADERS, SecurityHeaders, docs_policy
-from .problems import Unauthorized, install_problem_handlers, problem_response
-from .settings import ControllerSettings
+from .html import install_static
+from .problems import install_problem_handlers, problem_response
 from .uploads import RequestLimits
 
 __all__ = ["AgentDep", "PROBLEM_RESPONSES", "create_controller_app"]
@@ -119,17 +121,18 @@ def _with_docs_policy(page: HTMLResponse) -> HTMLResponse:
 def _install_docs(app: FastAPI) -> None:
     """FastAPI's /docs and /redoc, each with a policy that lets it load its UI from the CDN (the strict one
     every other response carries would leave them blank). No OAuth redirect page: we use API keys."""
+    openapi_url = app.openapi_url or "/openapi.json"
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:
         page = get_swagger_ui_html(
-            openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI", oauth2_redirect_url=None
+            openapi_url=openapi_url, title=f"{app.title} - Swagger UI", oauth2_redirect_url=None
         )
         return _with_docs_policy(page)
 
     @app.get("/redoc", include_in_schema=False)
     async def redoc() -> HTMLResponse:
-        return _with_docs_policy(get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} - ReDoc"))
+        return _with_docs_policy(get_redoc_html(openapi_url=openapi_url, title=f"{app.title} - ReDoc"))
 
 
 def _install_last_resort(app: FastAPI) -> None:
@@ -186,6 +189,7 @@ def create_controller_app(
     app.add_middleware(RequestLimits, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     _install_docs(app)
+    install_static(app)
     app.include_router(health_router)
     app.include_router(webhook_router)
     for router in routers:

@@ -1,5 +1,6 @@
 """RFC 9457 problem details: every error a controller returns is ``application/problem+json``
-naming the field and the reason; the agent's internals stay in our logs ("specific to us, vague to them")."""
+naming the field and the reason (the typed errors themselves are ``common.errors``); the agent's internals
+stay in our logs ("specific to us, vague to them")."""
 
 from __future__ import annotations
 
@@ -13,65 +14,13 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.errors import AgentError, AgentUnavailableError
+from common.errors import PROBLEM_BASE, Problem, ServiceUnavailable
 
-__all__ = [
-    "Conflict",
-    "InvalidRequest",
-    "NotFound",
-    "PROBLEM_BASE",
-    "Problem",
-    "ServiceUnavailable",
-    "Unauthorized",
-    "UploadTooLarge",
-    "install_problem_handlers",
-    "problem_response",
-]
+__all__ = ["install_problem_handlers", "problem_response"]
 
 log = logging.getLogger(__name__)
 
-PROBLEM_BASE = "https://w3id.org/mcred/problems/"
 MEDIA_TYPE = "application/problem+json"
-
-
-class Problem(Exception):
-    """A typed error a service raises; routes never build responses for errors themselves."""
-
-    status: int = 400
-    slug: str = "bad-request"
-    title: str = "Bad request"
-    headers: dict[str, str] = {}
-
-    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.errors = errors or []
-
-
-class Unauthorized(Problem):
-    status, slug, title = 401, "unauthorized", "Missing or wrong API key"
-
-
-class NotFound(Problem):
-    status, slug, title = 404, "not-found", "Not found"
-
-
-class Conflict(Problem):
-    status, slug, title = 409, "conflict", "Conflicts with the current state"
-
-
-class InvalidRequest(Problem):
-    status, slug, title = 400, "invalid-request", "The request cannot be served as asked"
-
-
-class UploadTooLarge(Problem):
-    status, slug, title = 413, "upload-too-large", "The uploaded file is too large"
-
-
-class ServiceUnavailable(Problem):
-    """Retryable: nothing was decided or stored."""
-
-    status, slug, title = 503, "service-unavailable", "A service this needs is not available"
-    headers = {"Retry-After": "5"}
 
 
 def problem_response(

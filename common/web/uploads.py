@@ -20,10 +20,17 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .limits import DRAIN_LIMIT, MAX_JSON_DEPTH, JSONLimitError, check_json
-from .problems import InvalidRequest, Problem, UploadTooLarge, problem_response
+from ..errors import InvalidRequest, Problem, UploadTooLarge
+from ..limits import MAX_JSON_DEPTH, JSONLimitError, check_json
+from .problems import problem_response
 
-__all__ = ["RequestLimits", "drain", "read_capped", "too_large"]
+__all__ = ["DRAIN_LIMIT", "RequestLimits", "drain", "read_capped", "too_large"]
+
+DRAIN_LIMIT = 32 * 2**20
+"""Bytes of a refused body still read (and dropped) before the 413 is sent, so the client has finished
+sending when the answer comes: a server that closes a connection with unread data resets it (RST), and the
+client may lose the 413 with it. A body declared or sent beyond this is refused at once, with
+``Connection: close``."""
 
 
 class _Disconnected(Exception):

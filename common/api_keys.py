@@ -6,10 +6,6 @@ import hashlib
 import hmac
 import secrets
 
-from fastapi.security import APIKeyHeader
-
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key")
-
 
 def new_api_key(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(32)
