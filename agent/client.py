@@ -362,6 +362,13 @@ class AdminClient:
             "signature"
         ]
 
+    async def sign_jwt(self, did: str, payload: Record, *, typ: str) -> str:
+        """A compact JWS by the DID's key in the agent's wallet (ACA-Py's own JWT route: ``alg`` from the key
+        type, ``kid`` its verification method — a did:key URL any verifier resolves)."""
+        return await self._request(
+            "POST", "/wallet/jwt/sign", json={"did": did, "headers": {"typ": typ}, "payload": payload}
+        )
+
     async def sign_credential(self, credential: Record, options: Record | None = None) -> Record:
         """ACA-Py's own linked-data proofs (Ed25519Signature2018 / 2020), through its VC-API."""
         result = await self._request(

@@ -143,6 +143,14 @@ def rows(sizes: Mapping[str, int]) -> list[Row]:
          lambda i: (f"{i['controller_bulk']['per_second']}/s, lost {i['controller_bulk']['lost']}, "
                     f"dup {i['controller_bulk']['duplicates']}", "-"),
          f">= {TARGETS['bulk_per_s']}/s"),
+        ("OpenID4VCI single offer end to end (SD-JWT VC)", "issuance",
+         lambda i: (f"p50 {i['oid4vci_single']['p50_ms']} p95 {i['oid4vci_single']['p95_ms']} ms",
+                    f"DIDComm single {i['controller_single_per_s']}/s"), "-"),
+        (f"OpenID4VCI bulk issuance ({sizes['bulk']} learners)", "issuance",
+         lambda i: (f"{i['oid4vci_bulk']['per_second']}/s, lost {i['oid4vci_bulk']['lost']}, "
+                    f"dup {i['oid4vci_bulk']['duplicates']}",
+                    f"DIDComm bulk {i['controller_bulk']['per_second']}/s"),
+         f">= {TARGETS['bulk_per_s']}/s"),
         ("verification of the standard file, full pipeline (warm)", "verification",
          lambda v: (f"{v['full_pipeline_warm']['per_s']}/s p50 {v['full_pipeline_warm']['p50_ms']} "
                     f"p95 {v['full_pipeline_warm']['p95_ms']} ms",

@@ -8,7 +8,10 @@ Starts its own stack in a temporary directory. Figures:
 - controller, single: N offers in a row through POST /v1/offers, each scanned by the learner stand-in
   (its own connection, holder binding, both profiles signed): credentials/s;
 - controller, bulk: M learners from one CSV, held by W wallet-agent processes (round robin), 8 scanning at a
-  time: credentials/s, lost, duplicates.
+  time: credentials/s, lost, duplicates;
+- OpenID4VCI, the same microcredential as an SD-JWT VC: N single offers end to end (offer made, resolved,
+  token, nonce, proof, credential checked by the wallet stand-in), latency p50/p95; and M learners from one
+  CSV taken by wallets 16 at a time: credentials/s from the upload to the last credential, lost, duplicates.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import httpx
 from agent.config import AgentRole
 from agent.process import rss_bytes
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
+from mcred.oid4vci_wallet import OAuthRefusal, Oid4vciWallet
 from mcred.samples import template_body
 from mcred.scenario import enrol, scan
 from mcred.settings import StackSettings
@@ -140,6 +144,75 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
     }
 
 
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def oid4vci_single(http: httpx.AsyncClient, template: str, n: int) -> dict:
+    wallet, took = Oid4vciWallet(http), []
+    for _ in range(n):
+        started = time.monotonic()
+        body = {"template_id": template, "learner": {"name": "Jan"}, "protocol": "oid4vci"}
+        offer = (await http.post("/v1/offers", json=body)).json()
+        await wallet.receive(offer["invitation_url"])
+        took.append(time.monotonic() - started)
+    return {
+        "per_second": n / sum(took),
+        "p50_ms": _percentile(took, 0.5) * 1000,
+        "p95_ms": _percentile(took, 0.95) * 1000,
+    }
+
+
+async def oid4vci_bulk(http: httpx.AsyncClient, template: str, m: int, concurrency: int = 16) -> dict:
+    csv = "email,name\n" + "".join(
+        f"vci{n}-{uuid.uuid4().hex[:6]}@example.pl,Learner {n}\n" for n in range(m)
+    )
+    started = time.monotonic()
+    job = (
+        await http.post(
+            "/v1/bulk-issuances", params={"template_id": template, "protocol": "oid4vci"},
+            content=csv.encode(), headers={"Content-Type": "text/csv"},
+        )
+    ).json()  # fmt: skip
+
+    async def made() -> list[dict]:
+        return (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
+
+    rows = await until(
+        made, done=lambda rows: len(rows) == m, progress=len, what=f"{m} OpenID4VCI offers made"
+    )
+    offers_made_s = time.monotonic() - started
+    wallet, slots, received, refused = (
+        Oid4vciWallet(http, patience=30),
+        asyncio.Semaphore(concurrency),
+        [],
+        [],
+    )
+
+    async def take(row: dict) -> None:
+        async with slots:
+            try:
+                received.append((await wallet.receive(row["invitation_url"])).claims["jti"])
+            except OAuthRefusal as refusal:
+                refused.append(refusal.error)
+
+    await asyncio.gather(*(take(row) for row in rows))
+    elapsed = time.monotonic() - started
+    progress = (await http.get(f"/v1/bulk-issuances/{job['id']}")).json()
+    held = Counter(received)
+    return {
+        "per_second": progress["by_state"].get("issued", 0) / elapsed,
+        "issued": progress["by_state"].get("issued", 0),
+        "lost": m - len(held),
+        "duplicates": sum(count - 1 for count in held.values()),
+        "refused": dict(Counter(refused)),
+        "offers_made_s": offers_made_s,
+        "seconds": elapsed,
+        "concurrency": concurrency,
+    }
+
+
 def memory(stack: Stack) -> dict[str, float]:
     """RSS of each process of the stack (its whole process group's leader), MB; and the sum."""
     rss = {name: round(rss_bytes(c.pid) / 2**20, 1) for name, c in stack.components.items()}
@@ -169,6 +242,13 @@ async def main(single: int, bulk: int, wallets: int = 1, measured: dict | None =
                     k: round(v, 2) if isinstance(v, float) else v for k, v in many.items()
                 }
                 figures["rss_mb_after_bulk"] = memory(stack)
+                single_vci = await oid4vci_single(http, template, single)
+                figures["oid4vci_single"] = {k: round(v, 2) for k, v in single_vci.items()}
+                bulk_vci = await oid4vci_bulk(http, template, bulk)
+                figures["oid4vci_bulk"] = {
+                    k: round(v, 2) if isinstance(v, float) else v for k, v in bulk_vci.items()
+                }
+                figures["rss_mb_after_oid4vci_bulk"] = memory(stack)
         finally:
             await stack.down()
     return figures
@@ -194,5 +274,14 @@ if __name__ == "__main__":
     print(
         f"controller, bulk {args.bulk} learners, {args.wallets} wallets: {bulk['per_second']:.2f}/s"
         f"  lost {bulk['lost']}  duplicates {bulk['duplicates']}"
+    )
+    vci = figures["oid4vci_bulk"]
+    print(
+        f"OpenID4VCI, single offers end to end  : p50 {figures['oid4vci_single']['p50_ms']} ms"
+        f"  p95 {figures['oid4vci_single']['p95_ms']} ms"
+    )
+    print(
+        f"OpenID4VCI, bulk {args.bulk} learners: {vci['per_second']:.2f}/s  lost {vci['lost']}"
+        f"  duplicates {vci['duplicates']}"
     )
     print(json.dumps(figures))

@@ -293,7 +293,7 @@ def part_digest(credential: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _iso(moment: datetime) -> str:
+def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -355,14 +355,15 @@ def _alignments(template: Template) -> list[dict[str, Any]]:
     return alignments
 
 
-def _achievement(template: Template, achievement_id: str) -> dict[str, Any]:
+def achievement(template: Template, achievement_id: str) -> dict[str, Any]:
+    """The OB3 ``Achievement``: every EU element that is the same for every learner who earns it."""
     outcomes = [template.text(o.statement) for o in template.learning_outcomes]
     criteria = (
         template.text(template.criteria)
         if template.criteria
         else "\n".join(f"- {outcome}" for outcome in outcomes)
     )
-    achievement: dict[str, Any] = {
+    built: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
         "achievementType": "MicroCredential",
@@ -391,15 +392,16 @@ def _achievement(template: Template, achievement_id: str) -> dict[str, Any]:
         "furtherInformation": template.further_information,
         "fieldOfStudy": template.field_of_study,
     }
-    achievement.update({k: v for k, v in optional.items() if v is not None})
-    return achievement
+    built.update({k: v for k, v in optional.items() if v is not None})
+    return built
 
 
 def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _issuer(institution: Institution) -> dict[str, Any]:
+def issuer_profile(institution: Institution) -> dict[str, Any]:
+    """The OB3 issuer ``Profile``: the awarding body and its country (EU 3 and 4)."""
     issuer: dict[str, Any] = {
         "id": institution.did,
         "type": ["Profile"],
@@ -440,7 +442,7 @@ def build_credential(
     subject: dict[str, Any] = {
         "id": subject_did,
         "type": ["AchievementSubject"],
-        "achievement": _achievement(template, achievement_id),
+        "achievement": achievement(template, achievement_id),
         "creditsEarned": award.credits_earned or template.ects,
     }
     if identifier is not None:
@@ -448,14 +450,14 @@ def build_credential(
     if award.grade:
         subject["result"] = [{"type": ["Result"], "value": award.grade}]
     if award.activity_start_date:
-        subject["activityStartDate"] = _iso(award.activity_start_date)
+        subject["activityStartDate"] = iso(award.activity_start_date)
     if award.activity_end_date:
-        subject["activityEndDate"] = _iso(award.activity_end_date)
+        subject["activityEndDate"] = iso(award.activity_end_date)
 
     credential: dict[str, Any] = {
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": _issuer(institution),
+        "issuer": issuer_profile(institution),
         "name": template.text(template.title),
         "credentialSubject": subject,
     }
@@ -475,13 +477,13 @@ def build_credential(
     entries = [entry.as_json() for entry in status]
     if profile is Profile.WALLET:
         context = [CREDENTIALS_V1, OB3_CONTEXT_WALLET, STATUS_V1, MCRED_TERMS]
-        credential["issuanceDate"] = _iso(issued_at)
+        credential["issuanceDate"] = iso(issued_at)
         if entries:
             credential["statusEntries"] = entries  # Credo refuses a credentialStatus
     else:
         context = [CREDENTIALS_V2, OB3_CONTEXT_STANDARD, OB3_EXTENSIONS, MCRED_TERMS]
-        credential["validFrom"] = _iso(issued_at)
-        credential["awardedDate"] = _iso(issued_at)
+        credential["validFrom"] = iso(issued_at)
+        credential["awardedDate"] = iso(issued_at)
         credential["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": "1EdTechJsonSchemaValidator2019"}]
         if entries:
             credential["credentialStatus"] = entries

@@ -43,3 +43,11 @@ class IssuerSettings(ControllerSettings):
     """Seconds an issuer's accreditation history is reused when verifying claimed parts."""
     fetch_timeout: float = 10.0
     """Seconds to fetch another issuer's published status list."""
+    oid4vci_token_ttl: int = 600
+    """Seconds an OpenID4VCI access token may be used to fetch its credential."""
+    oid4vci_nonce_ttl: int = 300
+    """Seconds a ``c_nonce`` stays usable."""
+    oid4vci_tx_code_attempts: int = 5
+    """Wrong transaction codes an offer takes; the last one ends it (failed)."""
+    token_status_ttl: int = 300
+    """The ``ttl`` of a token status list: seconds a verifier may cache it."""

@@ -3,11 +3,20 @@ its request bodies (``schemas`` adds the answers); services never import the API
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from common.display import DisplayName, LogoUrl
+
+
+class Protocol(enum.StrEnum):
+    """How the credential reaches the learner's wallet."""
+
+    DIDCOMM = "didcomm"
+    OID4VCI = "oid4vci"
+
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]

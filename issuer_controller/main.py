@@ -17,7 +17,16 @@ from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
 from revocation.chain import ChainClient
 
-from .api import bulk, credentials, institutions, offers, pathways as pathways_api, public, templates
+from .api import (
+    bulk,
+    credentials,
+    institutions,
+    offers,
+    oid4vci as oid4vci_api,
+    pathways as pathways_api,
+    public,
+    templates,
+)
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import MIGRATIONS
@@ -96,6 +105,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             credentials.router,
             pathways_api.router,
             public.router,
+            oid4vci_api.router,
         ],
         services=services,
         on_webhook=webhook,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -13,6 +13,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from common.clock import now
 from common.lifecycle import Lifecycle
 from common.microcredential import StatusPurpose
+from revocation.token_status_list import BITS as TOKEN_BITS
+
+from .domain import Protocol
 
 
 def new_id() -> str:
@@ -67,8 +70,13 @@ class Template(Base):
         return f"urn:uuid:{self.id}"
 
 
+ListPurpose = StatusPurpose | Literal["token"]
+"""A W3C Bitstring list's purpose, or ``token``: an IETF Token Status List (SD-JWT VCs; both purposes)."""
+
+
 class StatusList(Base):
-    """One W3C Bitstring status list of an institution (revocation or suspension).
+    """One status list of an institution: a W3C Bitstring list (revocation or suspension) or an IETF Token
+    Status List.
 
     ``generation`` numbers an institution's lists per purpose; its uniqueness lets only one of several
     concurrent offers open the next list.
@@ -79,7 +87,7 @@ class StatusList(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
-    purpose: Mapped[StatusPurpose] = mapped_column(String(16))
+    purpose: Mapped[ListPurpose] = mapped_column(String(16))
     generation: Mapped[int] = mapped_column(Integer)
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=now)
@@ -91,6 +99,13 @@ class StatusList(Base):
     credential: Mapped[dict[str, Any] | None]
     """The signed BitstringStatusListCredential of ``signed_version``, as served."""
     signed_version: Mapped[int | None]
+    token: Mapped[str | None] = mapped_column(Text)
+    """For a token status list (purpose ``token``): the signed ``statuslist+jwt`` of ``signed_version``."""
+
+    @property
+    def entries(self) -> int:
+        """How many credentials the list can hold: a token list spends two of its ``size`` bits on each."""
+        return self.size // TOKEN_BITS if self.purpose == "token" else self.size
 
 
 class StatusAllocation(Base):
@@ -130,6 +145,7 @@ class Offer(Base):
     institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
     template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"), index=True)
     credential_id: Mapped[str] = mapped_column(String(64), unique=True)
+    protocol: Mapped[str] = mapped_column(String(16), default=Protocol.DIDCOMM, server_default="didcomm")
     learner_name: Mapped[str | None] = mapped_column(String(300))
     learner_email: Mapped[str | None] = mapped_column(String(320))
     learner_ref: Mapped[str | None] = mapped_column(String(200))
@@ -148,6 +164,17 @@ class Offer(Base):
     standard_credential: Mapped[dict[str, Any] | None]
     bulk_job_id: Mapped[str | None] = mapped_column(ForeignKey("bulk_jobs.id"), index=True)
     bulk_row: Mapped[int | None]
+    pre_authorized_code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """OpenID4VCI: the one-time code in the credential offer (a bearer secret, like an invitation URL)."""
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64))
+    """OpenID4VCI: sha256 of the transaction code the learner gets apart from the offer, if one was asked."""
+    tx_code_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[datetime | None]
+    holder_jwk: Mapped[dict[str, Any] | None]
+    """OpenID4VCI: the wallet's public key the credential is bound to (``cnf.jwk``)."""
+    sd_jwt: Mapped[str | None] = mapped_column(Text)
+    """OpenID4VCI: the SD-JWT VC as delivered, with every disclosure."""
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -163,6 +190,15 @@ class Offer(Base):
         order_by="StatusChange.requested_at", lazy="raise"
     )
     __mapper_args__ = {"version_id_col": version}
+
+
+class Nonce(Base):
+    """An OpenID4VCI ``c_nonce``: a wallet's proof of possession must carry one, once, before it expires."""
+
+    __tablename__ = "oid4vci_nonces"
+
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class OfferEvent(Base):
@@ -189,6 +225,7 @@ class BulkJob(Base):
     total: Mapped[int] = mapped_column(Integer)
     rows: Mapped[list[Any]]
     """The validated rows ({"learner": ..., "award": ...}); offers are made from them until all exist."""
+    protocol: Mapped[str] = mapped_column(String(16), default=Protocol.DIDCOMM, server_default="didcomm")
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 
@@ -198,7 +235,7 @@ class StatusAction(enum.StrEnum):
     REINSTATE = "reinstate"
 
     @property
-    def purpose(self) -> str:
+    def purpose(self) -> StatusPurpose:
         return "revocation" if self is StatusAction.REVOKE else "suspension"
 
     @property

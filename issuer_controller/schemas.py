@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from common.clock import UtcDatetime
 from common.microcredential import Award, Template
 
-from .domain import Email, Learner, Requirement
+from .domain import Email, Learner, Protocol, Requirement
 
 
 class InstitutionOut(BaseModel):
@@ -49,6 +49,16 @@ class OfferCreate(BaseModel):
     template_id: str
     learner: Learner = Learner()
     award: Award = Award()
+    protocol: Protocol = Field(
+        default=Protocol.DIDCOMM,
+        description="didcomm: a DIDComm invitation (Credo 0.5 wallets); oid4vci: an OpenID4VCI credential "
+        "offer of an SD-JWT VC (Bifold 3, BC Wallet, Paradym, EU Digital Identity Wallets)",
+    )
+    tx_code: bool = Field(
+        default=False,
+        description="oid4vci only: the wallet must also give a 6-digit code, returned once in `tx_code`, "
+        "for the institution to send the learner apart from the offer",
+    )
 
 
 class HistoryEntry(BaseModel):
@@ -64,7 +74,18 @@ class OfferOut(BaseModel):
     template_id: str
     credential_id: str
     learner: Learner
-    invitation_url: str | None
+    protocol: Protocol
+    invitation_url: str | None = Field(
+        description="What the QR code carries: a DIDComm invitation, or an `openid-credential-offer://` link "
+        "to the offer by reference"
+    )
+    credential_offer_url: str | None = Field(
+        default=None,
+        description="oid4vci: the offer by value (`openid-credential-offer://?credential_offer=`)",
+    )
+    tx_code: str | None = Field(
+        default=None, description="oid4vci: the transaction code, in the answer that created the offer only"
+    )
     page_url: str
     qr_png_url: str
     qr_svg_url: str

@@ -341,7 +341,7 @@ class Stack:
         settings = {
             "AGENT_ADMIN_URL": agent.admin_url,
             "AGENT_ADMIN_API_KEY": agent.admin_api_key,
-            "DATABASE_URL": await self._database_url(name),
+            "DATABASE_URL": await self.database_url(name),
             "PUBLIC_URL": f"http://{s.public_host}:{port}" if s.public_host else url,
         }
         settings["ADMIN_API_KEY"] = self.operator_key_of(name)
@@ -366,7 +366,7 @@ class Stack:
         log = self.data_dir / name / "controller.log"
         await self._start_process(name, "controller", url, argv, log, ready, env, (sock.fileno(),))
 
-    async def _database_url(self, controller: str) -> str:
+    async def database_url(self, controller: str) -> str:
         """A SQLite file under the data directory, or the controller's own PostgreSQL database."""
         if self.postgres is None:
             return f"sqlite+aiosqlite:///{self.data_dir / controller / f'{controller}.db'}"

@@ -12,6 +12,7 @@ import base64
 import gzip
 import zlib
 from collections.abc import Iterable
+from typing import Self
 
 from eth_utils.crypto import keccak
 
@@ -37,13 +38,18 @@ class Bitstring:
         if not 0 <= index < self.size:
             raise BitstringError(f"index {index} is outside the list (0..{self.size - 1})")
 
+    @staticmethod
+    def _mask(index: int) -> int:
+        """Index 0 is the most significant bit of the first byte."""
+        return 1 << (7 - (index & 7))
+
     def __getitem__(self, index: int) -> bool:
         self._check(index)
-        return bool(self._bytes[index >> 3] >> (7 - (index & 7)) & 1)
+        return bool(self._bytes[index >> 3] & self._mask(index))
 
     def __setitem__(self, index: int, value: bool) -> None:
         self._check(index)
-        mask = 1 << (7 - (index & 7))
+        mask = self._mask(index)
         if value:
             self._bytes[index >> 3] |= mask
         else:
@@ -70,7 +76,7 @@ class Bitstring:
         return "u" + base64.urlsafe_b64encode(gzip.compress(self.to_bytes(), mtime=0)).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, encoded: str) -> Bitstring:
+    def decode(cls, encoded: str) -> Self:
         if not isinstance(encoded, str) or not encoded.startswith("u"):
             raise BitstringError("encodedList must be multibase base64url: it starts with 'u'")
         body = encoded[1:]

@@ -20,6 +20,7 @@ from .bitstring import Bitstring
 from .chain import ChainClient
 from .delegation import split_signature
 from .errors import ChainError
+from .token_status_list import TokenStatusBits
 
 __all__ = [
     "ChainList",
@@ -45,10 +46,16 @@ NO_OWNER = "0x" + "0" * 40
 class Purpose(enum.IntEnum):
     REVOCATION = 0
     SUSPENSION = 1
+    TOKEN = 2
+    """An IETF Token Status List: two bits per credential (``revocation.token_status_list``)."""
 
     @classmethod
     def named(cls, purpose: str) -> Purpose:
         return cls[purpose.upper()]
+
+    def bits(self, size: int) -> Bitstring:
+        """An empty list of this kind: the bit order its commitment is computed in."""
+        return TokenStatusBits(size) if self is Purpose.TOKEN else Bitstring(size)
 
 
 class ReplayError(ChainError):
@@ -236,7 +243,7 @@ async def read_list(client: ChainClient, registry: str, list_key: bytes) -> Read
     if not state.exists:
         raise ReplayError(f"no status list 0x{list_key.hex()} on chain")
     updates = [u async for u in _walk(client, registry, list_key, state, 1)]
-    bits = Bitstring(state.size)
+    bits = state.purpose.bits(state.size)
     for applied in reversed(updates):
         bits.update(applied.set, applied.cleared)
     if bits.commitment() != state.commitment:

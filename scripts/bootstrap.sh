@@ -62,5 +62,6 @@ if [ "$(cat node_modules/.mcred-stamp 2>/dev/null)" != "$want" ]; then
 fi
 
 # --- The outside wallet and verifier the interoperability tests run ------------------------------
-scripts/install-credo.sh
+scripts/install-credo.sh wallets/credo 0.3.2
+scripts/install-credo.sh wallets/credo06 0.4.6
 scripts/install-dcc-verifier.sh

@@ -21,5 +21,8 @@ def qr_svg(data: str, scale: int = 6) -> str:
 
 
 def deep_link(invitation_url: str) -> str:
-    """``didcomm://invite?oob=…``: opens a DIDComm wallet (Bifold, BC Wallet) straight from the phone."""
+    """``didcomm://invite?oob=…``: opens a DIDComm wallet (Bifold, BC Wallet) straight from the phone. A link
+    that is already a wallet's (``openid-credential-offer://``) is that link."""
+    if urlsplit(invitation_url).scheme not in ("http", "https"):
+        return invitation_url
     return f"didcomm://invite?{urlsplit(invitation_url).query}"

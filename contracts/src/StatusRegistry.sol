@@ -11,10 +11,12 @@ pragma solidity 0.8.37;
 /// walks the chain of updates back (one eth_getLogs per update block), replays them to learn any entry's
 /// status, and checks the result — and any status list served over HTTP — against the commitment.
 contract StatusRegistry {
-    /// @notice What a list's bits mean.
+    /// @notice What a list's bits mean: a W3C Bitstring Status List of one purpose, or an IETF Token Status
+    /// List (two bits per credential: bit 2i revoked, bit 2i+1 suspended). The contract treats all alike.
     enum Purpose {
         Revocation,
-        Suspension
+        Suspension,
+        TokenStatus
     }
 
     struct StatusList {
@@ -52,7 +54,7 @@ contract StatusRegistry {
     /// @notice A list was created.
     /// @param listId The list.
     /// @param owner The account that owns it.
-    /// @param purpose Revocation or suspension.
+    /// @param purpose Revocation, suspension or a token status list.
     /// @param size Number of entries.
     event ListCreated(bytes32 indexed listId, address indexed owner, Purpose purpose, uint32 size);
 
@@ -123,7 +125,7 @@ contract StatusRegistry {
     /// @dev Storing the empty list's commitment now makes every later update rewrite a non-zero slot
     /// (~2.9k gas) instead of filling a zero one (~20k) on the first.
     /// @param listId An id not used before.
-    /// @param purpose Revocation or suspension.
+    /// @param purpose Revocation, suspension or a token status list.
     /// @param size Number of entries, at least MIN_SIZE.
     /// @param emptyCommitment keccak256 of `size` zero bits (size / 8 zero bytes).
     function createList(bytes32 listId, Purpose purpose, uint32 size, bytes32 emptyCommitment) external {
@@ -134,7 +136,7 @@ contract StatusRegistry {
     /// account, the one IssuerRegistry binds to its DID) needs no ether, the delegate pays the gas.
     /// @param owner The account the list belongs to.
     /// @param listId An id not used before.
-    /// @param purpose Revocation or suspension.
+    /// @param purpose Revocation, suspension or a token status list.
     /// @param size Number of entries, at least MIN_SIZE.
     /// @param emptyCommitment keccak256 of `size` zero bits.
     function createListFor(address owner, bytes32 listId, Purpose purpose, uint32 size, bytes32 emptyCommitment)

@@ -1,9 +1,12 @@
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from common.limits import MAX_QUERY_ID
 from common.web.uploads import read_capped
 
+from ..domain import Protocol
 from ..schemas import BulkJobOut, OfferOut
 from ..security import CurrentInstitution
 from ..services import bulk
@@ -29,12 +32,15 @@ async def create(
     ctx: IssuerDep,
     template_id: str = Query(max_length=MAX_QUERY_ID, description="The microcredential every row receives"),
     filename: str | None = Query(None, max_length=300),
+    protocol: Annotated[
+        Protocol, Query(description="How every row's credential is offered")
+    ] = Protocol.DIDCOMM,
 ):
     """Upload a CSV (columns: email, name, ref, grade, credits_earned, activity_start_date,
     activity_end_date; email or ref required). Every row is checked first: one bad row refuses the file,
     with every problem listed. Uploading the same file again returns the first job."""
     data = await read_capped(request, ctx.settings.max_upload_bytes)
-    job, created = await bulk.start_bulk(ctx, institution, template_id, data, filename)
+    job, created = await bulk.start_bulk(ctx, institution, template_id, data, filename, protocol)
     _, counts = await bulk.job_progress(ctx, institution, job.id)
     body = BulkJobOut(id=job.id, template_id=job.template_id, filename=job.filename, **counts)
     return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)

@@ -121,7 +121,9 @@ async def download(
     if profile is Profile.WALLET:
         if format != "json":
             raise InvalidRequest("the wallet profile downloads as JSON only")
-        return JSONResponse(offer.wallet_credential, media_type="application/ld+json")
+        return JSONResponse(
+            credentials.copy_of(offer, offer.wallet_credential, profile), media_type="application/ld+json"
+        )
     if format == "png":
         return Response(
             credentials.baked_badge(offer),
@@ -129,7 +131,7 @@ async def download(
             headers={"Content-Disposition": f'attachment; filename="{name}.png"'},
         )
     return JSONResponse(
-        offer.standard_credential,
+        credentials.copy_of(offer, offer.standard_credential, profile),
         media_type="application/ld+json",
         headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
     )

@@ -2,18 +2,21 @@ from fastapi import APIRouter
 
 from common.web.params import PageLimit, PageOffset
 
-from ..domain import Learner
+from ..domain import Learner, Protocol
+from ..errors import InvalidRequest
 from ..models import Offer, OfferState
 from ..schemas import HistoryEntry, OfferCreate, OfferOut
 from ..security import CurrentInstitution
 from ..services import offers
+from ..services.oid4vci_offers import new_tx_code, offer_by_value
 from . import IssuerDep
 
 router = APIRouter(prefix="/v1/offers", tags=["offers"])
 
 
-def offer_out(offer: Offer, public_url: str) -> OfferOut:
+def offer_out(offer: Offer, public_url: str, tx_code: str | None = None) -> OfferOut:
     page = f"{public_url}/offers/{offer.id}"
+    by_value = offer_by_value(public_url, offer) if offer.pre_authorized_code else None
     return OfferOut(
         id=offer.id,
         state=offer.state,
@@ -21,7 +24,10 @@ def offer_out(offer: Offer, public_url: str) -> OfferOut:
         template_id=offer.template_id,
         credential_id=offer.credential_id,
         learner=Learner(email=offer.learner_email, name=offer.learner_name, ref=offer.learner_ref),
+        protocol=offer.protocol,
         invitation_url=offer.invitation_url,
+        credential_offer_url=by_value if offer.state == OfferState.INVITED else None,
+        tx_code=tx_code,
         page_url=page,
         qr_png_url=f"{page}/qr.png",
         qr_svg_url=f"{page}/qr.svg",
@@ -38,8 +44,13 @@ def offer_out(offer: Offer, public_url: str) -> OfferOut:
 async def create(data: OfferCreate, institution: CurrentInstitution, ctx: IssuerDep):
     """Offer a microcredential to one learner: the answer carries the invitation (URL, QR codes, a page
     to show on a phone); the learner's wallet scans it and the credential follows."""
-    offer = await offers.create_offer(ctx, institution, data.template_id, data.learner, data.award)
-    return offer_out(offer, ctx.settings.public_url)
+    tx_code = new_tx_code() if data.tx_code else None
+    if tx_code and data.protocol != Protocol.OID4VCI:
+        raise InvalidRequest("tx_code: only an oid4vci offer takes a transaction code")
+    offer = await offers.create_offer(
+        ctx, institution, data.template_id, data.learner, data.award, protocol=data.protocol, tx_code=tx_code
+    )
+    return offer_out(offer, ctx.settings.public_url, tx_code)
 
 
 @router.get("", response_model=list[OfferOut], operation_id="offers-list")

@@ -16,7 +16,7 @@ from ..models import ClaimState, OfferState
 from ..schemas import ClaimCreate
 from ..services import claims, pathways
 from ..services.offers import public_offer
-from ..services.status_lists import signed_list
+from ..services.status_lists import ServedList, signed_list
 from . import IssuerDep
 
 router = APIRouter(tags=["public"])
@@ -80,7 +80,22 @@ async def context() -> Response:
 async def status_list(list_id: str, request: Request, ctx: IssuerDep) -> Response:
     """The signed BitstringStatusListCredential: the bits last anchored on chain (whose commitment a
     verifier can check there). Cached briefly, so a revocation shows within a minute."""
-    served = await signed_list(ctx, list_id)
+    return _served(await signed_list(ctx, list_id), request, "application/vc+ld+json")
+
+
+@router.get(
+    "/token-status-lists/{list_id}",
+    operation_id="public-token-status-list",
+    responses={200: {"content": {"application/statuslist+jwt": {}}}, 304: {"description": "Not modified"}},
+)
+async def token_status_list(list_id: str, request: Request, ctx: IssuerDep) -> Response:
+    """The signed IETF Token Status List of SD-JWT VCs (``statuslist+jwt``): the bits last anchored on
+    chain, as the Bitstring lists. Wallets fetch it when a credential arrives."""
+    return _served(await signed_list(ctx, list_id, token=True), request, "application/statuslist+jwt")
+
+
+def _served(served: ServedList, request: Request, media_type: str) -> Response:
+    """Cached briefly, so a revocation shows within a minute; 304 for a copy the client has."""
     headers = {
         "ETag": served.etag,
         "Cache-Control": "public, max-age=60, must-revalidate",
@@ -88,7 +103,7 @@ async def status_list(list_id: str, request: Request, ctx: IssuerDep) -> Respons
     }
     if served.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return Response(served.body, media_type="application/vc+ld+json", headers=headers)
+    return Response(served.body, media_type=media_type, headers=headers)
 
 
 @router.get("/claims/{claim_id}/qr.svg", operation_id="public-claim-qr-svg")

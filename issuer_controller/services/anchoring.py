@@ -16,7 +16,6 @@ from sqlalchemy import or_, select
 
 from common.db import existing
 from revocation import status_registry as registry
-from revocation.bitstring import Bitstring
 from revocation.errors import ChainError, ContractRevertError, TransactionTimeoutError
 
 from ..context import IssuerContext
@@ -33,7 +32,7 @@ from ..models import (
     now,
 )
 from .institutions import record_chain_account
-from .status_lists import list_url, signed_list
+from .status_lists import bits_of, publish, served_url
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +80,17 @@ async def anchor_pass(ctx: IssuerContext) -> None:
     async with ctx.sessions() as session:
         unsigned = list(
             await session.scalars(
-                select(StatusList.id).where(
+                select(StatusList).where(
                     or_(StatusList.signed_version.is_(None), StatusList.signed_version != StatusList.version)
                 )
             )
         )
-    for list_id in unsigned:
-        await signed_list(ctx, list_id)
+    for status_list in unsigned:
+        await publish(ctx, status_list)
 
 
-def _key(ctx: IssuerContext, list_id: str) -> bytes:
-    return registry.list_id(list_url(ctx.settings.public_url, list_id))
+def _key(ctx: IssuerContext, status_list: StatusList) -> bytes:
+    return registry.list_id(served_url(ctx.settings.public_url, status_list))
 
 
 async def ensure_lists_on_chain(ctx: IssuerContext, offer_id: str) -> None:
@@ -120,7 +119,7 @@ async def _create_on_chain(ctx: IssuerContext, list_id: str) -> None:
     if status_list.chain_block is not None:
         return
     owner = await _list_owner(ctx, status_list.institution_id)
-    (chain, address), key = ctx.status_registry(), _key(ctx, list_id)
+    (chain, address), key = ctx.status_registry(), _key(ctx, status_list)
     on_chain = await registry.list_state(chain, address, key)
     if on_chain.exists:
         if on_chain.owner not in (owner, chain.address):  # ours: made before lists were institutions'
@@ -163,7 +162,9 @@ async def _anchor_list(ctx: IssuerContext, list_id: str) -> None:
     batch = await _open_batch(ctx, list_id)
     if batch is None:
         return
-    (chain, address), key = ctx.status_registry(), _key(ctx, list_id)
+    async with ctx.sessions() as session:
+        status_list = await existing(session, StatusList, list_id)
+    (chain, address), key = ctx.status_registry(), _key(ctx, status_list)
     try:
         on_chain = await registry.list_state(chain, address, key)
         case = where_is(batch, on_chain)
@@ -192,7 +193,8 @@ async def _anchor_list(ctx: IssuerContext, list_id: str) -> None:
         await _attempted(ctx, batch.id, str(err))
         raise
     await _confirm(ctx, batch.id, tx_hash, block)
-    await signed_list(ctx, list_id)
+    async with ctx.sessions() as session:
+        await publish(ctx, await existing(session, StatusList, list_id))
 
 
 class Case(enum.Enum):
@@ -232,11 +234,7 @@ async def _open_batch(ctx: IssuerContext, list_id: str) -> StatusBatch | None:
         status_list = await existing(session, StatusList, list_id)
         if status_list.chain_block is None:
             return None  # created on chain first, by the same pass
-        bits = (
-            Bitstring.decode(status_list.encoded_list)
-            if status_list.encoded_list
-            else Bitstring(status_list.size)
-        )
+        bits = bits_of(status_list)
         final = {c.index: StatusAction(c.action).bit for c in pending}
         set_ = sorted(i for i, on in final.items() if on)
         cleared = sorted(i for i, on in final.items() if not on)

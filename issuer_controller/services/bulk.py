@@ -22,7 +22,7 @@ from common.db import existing
 from common.microcredential import Award
 
 from ..context import IssuerContext
-from ..domain import Learner
+from ..domain import Learner, Protocol
 from ..errors import InvalidUpload, NotFound
 from ..models import BulkJob, Institution, Offer
 from .offers import WITHOUT_CREDENTIALS, create_offer
@@ -99,9 +99,15 @@ def parse_rows(data: bytes) -> list[dict[str, Any]]:
 
 
 async def start_bulk(
-    ctx: IssuerContext, institution: Institution, template_id: str, data: bytes, filename: str | None
+    ctx: IssuerContext,
+    institution: Institution,
+    template_id: str,
+    data: bytes,
+    filename: str | None,
+    protocol: Protocol = Protocol.DIDCOMM,
 ) -> tuple[BulkJob, bool]:
-    """The job for this file (``True`` if new); its offers are made in the background."""
+    """The job for this file (``True`` if new); its offers are made in the background, each over
+    ``protocol``."""
     active(await get_template(ctx, institution, template_id))
     rows = parse_rows(data)
     digest = hashlib.sha256(data).hexdigest()
@@ -122,12 +128,13 @@ async def start_bulk(
         filename=filename,
         total=len(rows),
         rows=rows,
+        protocol=protocol,
     )
     try:
         async with ctx.sessions() as session, session.begin():
             session.add(job)
     except IntegrityError:  # the same file uploaded twice at once: the other upload made the job
-        return await start_bulk(ctx, institution, template_id, data, filename)
+        return await start_bulk(ctx, institution, template_id, data, filename, protocol)
     ctx.tasks.spawn(fill_job(ctx, job.id), name=f"bulk {job.id}")
     return job, True
 
@@ -146,6 +153,7 @@ async def fill_job(ctx: IssuerContext, job_id: str) -> None:
                 await create_offer(
                     ctx, institution, job.template_id,
                     Learner(**values["learner"]), Award(**values["award"]), bulk=(job_id, row),
+                    protocol=Protocol(job.protocol),
                 )  # fmt: skip
             except IntegrityError:
                 pass  # another filler made this row's offer first

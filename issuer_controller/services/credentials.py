@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from common.baking import badge_png, bake_png
-from common.lifecycle import required
 
 from ..context import IssuerContext
 from ..errors import NotFound, NotReady
@@ -36,10 +35,17 @@ async def issued_credential(ctx: IssuerContext, institution: Institution, offer_
         offer = await session.get(Offer, offer_id, options=list(WITH_HISTORY))
     if offer is None or offer.institution_id != institution.id:
         raise NotFound(f"no credential {offer_id} for this institution")
-    if offer.state != OfferState.ISSUED or offer.standard_credential is None:
+    if offer.state != OfferState.ISSUED:
         raise NotReady(f"credential {offer_id} is {offer.state}, not issued")
     return offer
 
 
+def copy_of(offer: Offer, copy: dict | None, profile: str) -> dict:
+    """One W3C copy of an issued credential; an SD-JWT VC delivered over OpenID4VCI has none."""
+    if copy is None:
+        raise NotReady(f"credential {offer.id} was delivered as {offer.protocol}: it has no {profile} copy")
+    return copy
+
+
 def baked_badge(offer: Offer) -> bytes:
-    return bake_png(badge_png(), required(offer.standard_credential, f"issued offer {offer.id}'s credential"))
+    return bake_png(badge_png(), copy_of(offer, offer.standard_credential, "standard"))

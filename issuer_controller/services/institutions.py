@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from common.api_keys import key_hash, new_api_key
 from common.db import existing
+from common.microcredential import Institution as IssuerProfile
 
 from ..context import IssuerContext
 from ..domain import InstitutionCreate, InstitutionUpdate
@@ -48,3 +49,15 @@ async def record_chain_account(ctx: IssuerContext, institution: Institution) -> 
     async with ctx.sessions() as session, session.begin():
         (await existing(session, Institution, institution.id)).chain_account = account
     return account
+
+
+def issuer_profile(institution: Institution) -> IssuerProfile:
+    """The institution as its credentials name it (every copy, every format)."""
+    return IssuerProfile(
+        did=institution.did,
+        name=institution.name,
+        country_code=institution.country_code,
+        url=institution.url,
+        identifiers=institution.identifiers,
+        image=institution.logo_url,
+    )

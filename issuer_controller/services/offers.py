@@ -28,7 +28,6 @@ from common.db import change_row, existing
 from common.lifecycle import move, required
 from common.microcredential import (
     Award,
-    Institution as IssuerProfile,
     Profile,
     StatusEntry,
     Template as TemplateDefinition,
@@ -39,7 +38,7 @@ from common.microcredential import (
 from revocation.errors import ChainError
 
 from ..context import IssuerContext
-from ..domain import Learner
+from ..domain import Learner, Protocol
 from ..errors import NotFound
 from ..models import (
     Institution,
@@ -54,12 +53,14 @@ from ..models import (
 from . import status_index
 from .anchoring import ensure_lists_on_chain
 from .holder import HolderBindingError, holder_did
+from .institutions import issuer_profile
+from .oid4vci_offers import new_pre_authorized_code, offer_uri, tx_code_hash
 from .status_lists import list_url
 from .templates import active, get_template
 
 log = logging.getLogger(__name__)
 
-WITHOUT_CREDENTIALS = (defer(Offer.wallet_credential), defer(Offer.standard_credential))
+WITHOUT_CREDENTIALS = (defer(Offer.wallet_credential), defer(Offer.standard_credential), defer(Offer.sd_jwt))
 """For listings: an offer's signed credentials are kilobytes each and no listing shows them."""
 RECONCILE_BATCH = 500
 """Stuck exchanges one reconcile pass asks the agent about, longest-untouched first."""
@@ -84,10 +85,13 @@ async def create_offer(
     *,
     bulk: tuple[str, int] | None = None,
     connection_id: str | None = None,
+    protocol: Protocol = Protocol.DIDCOMM,
+    tx_code: str | None = None,
 ) -> Offer:
     """Allocate status indexes and an invitation; nothing is stored unless all of it succeeded. With
     ``connection_id`` (a claim's, whose learner is already connected) there is no invitation: the offer
-    starts connected and the caller sends it."""
+    starts connected and the caller sends it. Over OpenID4VCI the invitation is a credential offer with a
+    one-time pre-authorized code (and ``tx_code``, if given, to be typed in by the learner)."""
     template = active(await get_template(ctx, institution, template_id))
     definition = TemplateDefinition.model_validate(template.definition)
     offer = Offer(
@@ -102,15 +106,22 @@ async def create_offer(
         expires_at=now() + timedelta(hours=ctx.settings.offer_ttl_hours),
         bulk_job_id=bulk[0] if bulk else None,
         bulk_row=bulk[1] if bulk else None,
+        protocol=protocol,
         events=[],
     )
     async with ctx.sessions() as session, session.begin():
         session.add(offer)
         await session.flush()
-        for purpose in status_index.PURPOSES:
+        for purpose in status_index.PURPOSES[protocol]:
             await status_index.allocate(
                 session, institution.id, purpose, ctx.settings.status_list_size, offer.id
             )
+        if protocol == Protocol.OID4VCI:
+            offer.pre_authorized_code = new_pre_authorized_code()
+            offer.tx_code_hash = tx_code_hash(offer.id, tx_code) if tx_code else None
+            offer.invitation_url = offer_uri(ctx.settings.public_url, offer)
+            offer.events.append(OfferEvent(state=OfferState.INVITED, detail="credential offer created"))
+            return offer
         if connection_id is not None:
             offer.state, offer.connection_id = OfferState.CONNECTED, connection_id
             offer.events.append(OfferEvent(state=OfferState.CONNECTED, detail="on a claim's connection"))
@@ -344,17 +355,11 @@ async def _credentials(
         .where(StatusAllocation.offer_id == offer.id)
     )
     status = [
-        StatusEntry(status_list.purpose, list_url(public_url, status_list.id), allocation.index)
+        StatusEntry(purpose, list_url(public_url, status_list.id), allocation.index)
         for allocation, status_list in sorted(rows.tuples(), key=lambda r: r[1].purpose)
+        if (purpose := status_list.purpose) != "token"
     ]
-    issuer = IssuerProfile(
-        did=institution.did,
-        name=institution.name,
-        country_code=institution.country_code,
-        url=institution.url,
-        identifiers=institution.identifiers,
-        image=institution.logo_url,
-    )
+    issuer = issuer_profile(institution)
     identifier = hashed_email(offer.learner_email, offer.identifier_salt) if offer.learner_email else None
     issued_at = now()
     built = [
@@ -391,7 +396,7 @@ async def reconcile(ctx: IssuerContext) -> dict[str, int]:
             )
         )
     followed = [o for o in pending if o.state == OfferState.OFFERED][:RECONCILE_BATCH]
-    invited = [o for o in pending if o.state == OfferState.INVITED]
+    invited = [o for o in pending if o.state == OfferState.INVITED and o.protocol == Protocol.DIDCOMM]
     by_invitation: dict[str, list[Record]] = {}
     if invited:
         for state in ("active", "request"):
@@ -401,7 +406,9 @@ async def reconcile(ctx: IssuerContext) -> dict[str, int]:
     moved: dict[str, int] = {}
     for offer in [o for o in pending if o.state != OfferState.OFFERED] + followed:
         try:
-            if offer.state == OfferState.INVITED:
+            if offer.protocol == Protocol.OID4VCI:
+                state = await _reconcile_oid4vci(ctx, offer)
+            elif offer.state == OfferState.INVITED:
                 state = await _reconcile_invited(
                     ctx, offer, by_invitation.get(offer.invitation_msg_id or "", [])
                 )
@@ -432,6 +439,22 @@ async def _reconcile_invited(ctx: IssuerContext, offer: Offer, connections: list
         f"the invitation was not accepted within {ctx.settings.offer_ttl_hours:g} h",
     ):  # fmt: skip
         return OfferState.EXPIRED
+    return None
+
+
+async def _reconcile_oid4vci(ctx: IssuerContext, offer: Offer) -> str | None:
+    """An OpenID4VCI offer has no exchange to follow: it ends when its code or its token runs out unused."""
+    if offer.state == OfferState.INVITED and aware(offer.expires_at) < now():
+        why = f"the credential offer was not redeemed within {ctx.settings.offer_ttl_hours:g} h"
+        return (
+            OfferState.EXPIRED if await _advance(ctx, Offer.id == offer.id, OfferState.EXPIRED, why) else None
+        )
+    ended = offer.token_expires_at is not None and aware(offer.token_expires_at) < now()
+    if offer.state == OfferState.CONNECTED and ended:
+        why = "the wallet redeemed the code but did not ask for the credential before its token expired"
+        return (
+            OfferState.FAILED if await _advance(ctx, Offer.id == offer.id, OfferState.FAILED, why) else None
+        )
     return None
 
 

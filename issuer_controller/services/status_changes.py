@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from revocation.token_status_list import position as token_position
+
 from ..context import IssuerContext
 from ..errors import Conflict, NotFound, NotReady, ServiceUnavailable
 from ..models import (
@@ -81,17 +83,30 @@ async def _record(
         repeated = _repeat_or_refuse(offer, action)
         if repeated is not None:
             return repeated, False
-        list_id, index = (
+        entries = (
             await session.execute(
-                select(StatusAllocation.list_id, StatusAllocation.index)
+                select(StatusAllocation.list_id, StatusAllocation.index, StatusList.purpose)
                 .join(StatusList, StatusList.id == StatusAllocation.list_id)
-                .where(StatusAllocation.offer_id == offer.id, StatusList.purpose == action.purpose)
+                .where(
+                    StatusAllocation.offer_id == offer.id, StatusList.purpose.in_([action.purpose, "token"])
+                )
+                .order_by(StatusList.purpose)
             )
-        ).one()
-        change = StatusChange(
-            offer_id=offer.id, action=action, reason=reason, list_id=list_id, index=index, batch=None
-        )
-        session.add(change)
+        ).all()
+        # One change per list the credential's copies point to: its W3C list of this purpose and, for an
+        # SD-JWT VC, the bit of this purpose in its token status list entry.
+        changes = [
+            StatusChange(
+                offer_id=offer.id,
+                action=action,
+                reason=reason,
+                list_id=list_id,
+                index=token_position(index, action.purpose) if purpose == "token" else index,
+                batch=None,
+            )
+            for list_id, index, purpose in entries
+        ]
+        session.add_all(changes)
         session.add(OfferEvent(offer_id=offer.id, state=action, detail=f"requested: {reason}"))
         offer.updated_at = now()  # bumps the offer's version: a concurrent request for it fails and re-reads
-    return change, True
+    return changes[0], True

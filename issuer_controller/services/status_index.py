@@ -12,14 +12,24 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..models import StatusAllocation, StatusList
+from revocation.token_status_list import BITS as TOKEN_BITS
 
-PURPOSES = ("revocation", "suspension")
+from ..domain import Protocol
+from ..models import ListPurpose, StatusAllocation, StatusList
+
+PURPOSES: dict[str, tuple[ListPurpose, ...]] = {
+    Protocol.DIDCOMM: ("revocation", "suspension"),
+    Protocol.OID4VCI: ("token",),
+}
+"""The lists a credential has an entry in, by how it is delivered: the W3C copies point to two Bitstring
+lists, the SD-JWT VC to one token status list entry (two bits: revoked, suspended)."""
 FILL_LIMIT = 0.5
 """A list takes new indexes until half full: random draws stay cheap and each index hides in a crowd."""
 
 
-async def _open_list(session: AsyncSession, institution_id: str, purpose: str, size: int) -> StatusList:
+async def _open_list(
+    session: AsyncSession, institution_id: str, purpose: ListPurpose, entries: int
+) -> StatusList:
     """The newest list with room; when it is full, the next generation (made once, however many
     offers ask at the same moment: the loser of the race reads the winner's list)."""
     while True:
@@ -38,9 +48,10 @@ async def _open_list(session: AsyncSession, institution_id: str, purpose: str, s
                 )
                 or 0
             )
-            if used < current.size * FILL_LIMIT:
+            if used < current.entries * FILL_LIMIT:
                 return current
         generation = 0 if current is None else current.generation + 1
+        size = entries * TOKEN_BITS if purpose == "token" else entries
         fresh = StatusList(institution_id=institution_id, purpose=purpose, size=size, generation=generation)
         try:
             async with session.begin_nested():
@@ -51,12 +62,14 @@ async def _open_list(session: AsyncSession, institution_id: str, purpose: str, s
 
 
 async def allocate(
-    session: AsyncSession, institution_id: str, purpose: str, size: int, offer_id: str
+    session: AsyncSession, institution_id: str, purpose: ListPurpose, entries: int, offer_id: str
 ) -> StatusAllocation:
-    status_list = await _open_list(session, institution_id, purpose, size)
+    """An entry for the offer's credential in the institution's open list of ``purpose`` (a new list holds
+    ``entries`` credentials)."""
+    status_list = await _open_list(session, institution_id, purpose, entries)
     for _ in range(64):  # at most half full: 64 collisions in a row would be a 1-in-2^64 event
         allocation = StatusAllocation(
-            list_id=status_list.id, index=secrets.randbelow(status_list.size), offer_id=offer_id
+            list_id=status_list.id, index=secrets.randbelow(status_list.entries), offer_id=offer_id
         )
         try:
             async with session.begin_nested():

@@ -128,3 +128,21 @@ def test_the_development_lock_is_the_runtime_lock_plus_the_tools() -> None:
     disagree = {n: (v, development.get(n)) for n, v in runtime.items() if development.get(n) != v}
     assert not disagree, f"the two locks pin shared packages differently (runtime, dev): {disagree}"
     assert DEV_ONLY <= set(development)
+
+
+def test_only_the_https_proxy_is_published_and_public_urls_are_https(compose: dict) -> None:
+    """Wallets refuse plain http (OpenID4VCI, status lists): TLS ends at the proxy, nothing else is
+    published, and every public URL the deployment announces is https on the proxy's hosts."""
+    services = compose["services"]
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"proxy"}
+    assert "443:443" in services["proxy"]["ports"]
+    caddyfile = (DOCKER / "proxy" / "Caddyfile").read_text()
+    for upstream in ("issuer:8001", "verifier:8002", "issuer-agent:8030", "verifier-agent:8040"):
+        assert f"reverse_proxy {upstream}" in caddyfile, upstream
+    example = dict(
+        line.split("=", 1) for line in (DOCKER / ".env.example").read_text().splitlines() if "=" in line
+    )
+    for role in ("ISSUER", "VERIFIER"):
+        for url in (example[f"{role}_PUBLIC_URL"], example[f"{role}_DIDCOMM_URL"]):
+            assert url.startswith(f"https://{example[f'{role}_HOST']}"), url
