@@ -31,7 +31,7 @@ import httpx
 from agent.config import AgentRole
 from agent.process import rss_bytes
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
-from mcred.oid4vci_wallet import OAuthRefusal, Oid4vciWallet
+from mcred.oid4vc_wallet import OAuthRefusal, Oid4vciWallet
 from mcred.samples import template_body
 from mcred.scenario import enrol, scan
 from mcred.settings import StackSettings

@@ -516,7 +516,8 @@ def missing_eu_elements(credential: dict[str, Any]) -> list[str]:
     alignments = achievement.get("alignment") or []
     frameworks = " ".join(str(a.get("targetFramework", "")) for a in alignments if isinstance(a, dict))
     present = {
-        "learner": bool(subject.get("id") or subject.get("identifier")),
+        # A DID, a (hashed) identifier, or — disclosed from an SD-JWT VC — the learner's name.
+        "learner": bool(subject.get("id") or subject.get("identifier") or subject.get("name")),
         "title": bool(achievement.get("name")),
         "country": bool((issuer.get("address") or {}).get("addressCountryCode")),
         "awarding_body": bool(issuer.get("id") and issuer.get("name")),

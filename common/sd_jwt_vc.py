@@ -16,12 +16,26 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .microcredential import Award, Institution, Template, achievement, hashed_email, iso, issuer_profile
 
-__all__ = ["FORMAT", "SELECTIVE", "TYP", "VCT", "TokenStatusEntry", "build_sd_jwt_vc", "compact", "disclose"]
+__all__ = [
+    "FORMAT",
+    "SELECTIVE",
+    "TYP",
+    "VCT",
+    "Presented",
+    "SdJwtError",
+    "TokenStatusEntry",
+    "build_sd_jwt_vc",
+    "compact",
+    "credential_view",
+    "disclose",
+    "disclosed",
+    "parse_presented",
+]
 
 VCT = "urn:mcred:microcredential:1"
 """The type of our SD-JWT VCs (docs/credential-model.md). A URN: an https ``vct`` makes wallets fetch type
@@ -109,3 +123,97 @@ def digest(disclosure: str) -> str:
 def compact(issuer_jwt: str, disclosures: list[str]) -> str:
     """``<issuer-signed JWT>~<disclosure>~…~``: an SD-JWT without key binding, as the issuer hands it over."""
     return "~".join([issuer_jwt, *disclosures]) + "~"
+
+
+# --- what a verifier reads ------------------------------------------------------------------------------
+class SdJwtError(ValueError):
+    """Not an SD-JWT (VC) at all: what cannot be parsed, before any check can say more."""
+
+
+@dataclass(frozen=True)
+class Presented:
+    """An SD-JWT as a holder presents it: the issuer-signed JWT, the disclosures the holder chose, and the key
+    binding JWT (``None`` when there is none: the string ends with ``~``)."""
+
+    issuer_jwt: str
+    disclosures: list[str]
+    key_binding: str | None
+    compact: str
+
+    @property
+    def sd_hash(self) -> str:
+        """What the key binding JWT must carry: sha-256 over everything before it (RFC 9901 §4.3.1)."""
+        signed_part = self.compact[: len(self.compact) - len(self.key_binding or "")]
+        return b64url(hashlib.sha256(signed_part.encode("ascii")).digest())
+
+
+def parse_presented(compact: Any) -> Presented:
+    if not isinstance(compact, str) or "~" not in compact:
+        raise SdJwtError("not an SD-JWT: <issuer-signed JWT>~<disclosure>~…~<key binding JWT>")
+    if not compact.isascii():
+        raise SdJwtError("an SD-JWT is ASCII (base64url parts separated by ~)")
+    issuer_jwt, *rest = compact.split("~")
+    *disclosures, key_binding = rest
+    return Presented(issuer_jwt, disclosures, key_binding or None, compact)
+
+
+def disclosed(payload: dict[str, Any], disclosures: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """The claims with every disclosure put back in place of its digest, and what is wrong with the
+    disclosures (one that hashes to nothing in ``_sd``, is not a claim, or repeats one)."""
+    listed = payload.get("_sd")
+    digests = listed if isinstance(listed, list) else []
+    claims = {name: value for name, value in payload.items() if name not in ("_sd", "_sd_alg")}
+    problems, seen = [], set()
+    for disclosure in disclosures:
+        digest_of = digest(disclosure)
+        if digest_of in seen:
+            problems.append(f"disclosure {disclosure[:12]}… is given twice")
+            continue
+        seen.add(digest_of)
+        if digest_of not in digests:
+            problems.append(f"disclosure {disclosure[:12]}… hashes to no digest the issuer signed")
+            continue
+        try:
+            salt, name, value = json.loads(
+                base64.urlsafe_b64decode(disclosure + "=" * (-len(disclosure) % 4))
+            )
+        except (ValueError, TypeError):
+            problems.append(f"disclosure {disclosure[:12]}… is not [salt, name, value]")
+            continue
+        if not isinstance(salt, str) or not isinstance(name, str) or name in claims or name in ("_sd", "..."):
+            problems.append(f"disclosure {disclosure[:12]}… does not disclose a new claim")
+            continue
+        claims[name] = value
+    return claims, problems
+
+
+def credential_view(claims: dict[str, Any]) -> dict[str, Any]:
+    """The disclosed claims in the OB3 shape the shared checks read (issuer, subject and achievement, dates,
+    parts as evidence): one reading of a microcredential, whichever copy was presented."""
+
+    def iso_of(seconds: Any) -> str | None:
+        return iso(datetime.fromtimestamp(seconds, UTC)) if isinstance(seconds, int | float) else None
+
+    body = claims.get("awarding_body")
+    issuer = {**body, "id": claims.get("iss")} if isinstance(body, dict) else claims.get("iss")
+    subject: dict[str, Any] = {"achievement": claims.get("achievement")}
+    if claims.get("learner_identifier"):
+        subject["identifier"] = [claims["learner_identifier"]]
+    if claims.get("learner_name"):
+        subject["name"] = claims["learner_name"]
+    view: dict[str, Any] = {
+        "id": claims.get("jti"),
+        "issuer": issuer,
+        "credentialSubject": subject,
+        "validFrom": iso_of(claims.get("nbf")) or claims.get("awarded_date") or iso_of(claims.get("iat")),
+    }
+    if (until := iso_of(claims.get("exp"))) is not None:
+        view["validUntil"] = until
+    parts = claims.get("parts")
+    if isinstance(parts, list):
+        view["evidence"] = [
+            {"id": p.get("id"), "name": p.get("name"), "partIssuer": p.get("issuer"),
+             "partAchievement": p.get("achievement"), "partDigest": p.get("digest")}
+            for p in parts if isinstance(p, dict)
+        ]  # fmt: skip
+    return view

@@ -3,9 +3,18 @@ services never import the API's modules."""
 
 from __future__ import annotations
 
+import enum
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.display import LogoUrl
+
+
+class Protocol(enum.StrEnum):
+    """How the wallet is asked: DIDComm present-proof, or OpenID4VP."""
+
+    DIDCOMM = "didcomm"
+    OID4VP = "oid4vp"
 
 
 class EmployerCreate(BaseModel):

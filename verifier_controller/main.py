@@ -15,7 +15,7 @@ from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
 from revocation.chain import ChainClient
 
-from .api import employers, proof_requests, public, verifications
+from .api import employers, oid4vp, proof_requests, public, verifications
 from .config import VerifierSettings
 from .context import VerifierContext
 from .db import MIGRATIONS
@@ -62,7 +62,7 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
         title="mcred verifier",
         description="Employers request microcredentials and get verification reports.",
         version="0.1.0",
-        routers=[employers.router, proof_requests.router, verifications.router, public.router],
+        routers=[employers.router, proof_requests.router, verifications.router, public.router, oid4vp.router],
         services=services,
         on_webhook=webhook,
     )

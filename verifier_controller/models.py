@@ -14,6 +14,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from common.clock import now
 from common.lifecycle import Lifecycle
 
+from .domain import Protocol
+
 
 def new_id() -> str:
     return str(uuid.uuid4())
@@ -33,6 +35,9 @@ class Employer(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     logo_url: Mapped[str | None] = mapped_column(String(500))
     """An HTTPS image wallets show beside the name."""
+    did: Mapped[str | None] = mapped_column(String(200))
+    """The employer's did:key in the verifier agent's wallet: signs its OpenID4VP requests (made on first
+    use); its client id is ``decentralized_identifier:<did>``."""
 
 
 class RequestState(Lifecycle):
@@ -70,11 +75,14 @@ class ProofRequest(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     employer_id: Mapped[str] = mapped_column(ForeignKey("employers.id"), index=True)
     criteria: Mapped[dict[str, Any]]
+    protocol: Mapped[str] = mapped_column(String(16), default=Protocol.DIDCOMM, server_default="didcomm")
     purpose: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16), default=RequestState.INVITED)
     error: Mapped[str | None] = mapped_column(Text)
     challenge: Mapped[str] = mapped_column(String(64), unique=True)
+    """DIDComm: the presentation's challenge; OpenID4VP: the request's nonce."""
     domain: Mapped[str] = mapped_column(String(300))
+    """DIDComm: the presentation's domain; OpenID4VP: our client id (the key binding JWT's aud)."""
     invitation_msg_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     invitation_url: Mapped[str | None] = mapped_column(Text)
     connection_id: Mapped[str | None] = mapped_column(String(64), index=True)

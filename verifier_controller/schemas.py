@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from common.clock import UtcDatetime
 
+from .domain import Protocol
+
 
 class EmployerOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -44,6 +46,11 @@ class ProofRequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     criteria: CriteriaIn = CriteriaIn()
+    protocol: Protocol = Field(
+        default=Protocol.DIDCOMM,
+        description="didcomm: a DIDComm invitation (Credo 0.5 wallets); oid4vp: an OpenID4VP request for the "
+        "SD-JWT VC (Bifold 3, BC Wallet, Paradym, EU Digital Identity Wallets)",
+    )
     purpose: str | None = Field(default=None, max_length=500, description="Shown in the wallet: why you ask")
     callback_url: HttpUrl | None = Field(
         None, description="Called once (POST, this request's JSON) when final"

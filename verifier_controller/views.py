@@ -24,7 +24,10 @@ class ProofRequestOut(BaseModel):
     error: str | None
     criteria: dict[str, Any]
     purpose: str | None
-    invitation_url: str | None
+    protocol: str
+    invitation_url: str | None = Field(
+        description="What the QR code carries: a DIDComm invitation or an `openid4vp://` request"
+    )
     page_url: str
     qr_png_url: str
     qr_svg_url: str
@@ -49,6 +52,7 @@ def request_out(request: ProofRequest, public_url: str) -> ProofRequestOut:
         error=request.error,
         criteria=request.criteria,
         purpose=request.purpose,
+        protocol=request.protocol,
         invitation_url=request.invitation_url,
         page_url=page,
         qr_png_url=f"{page}/qr.png",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .checks import CHECKS
-from .pipeline import PortUnavailable, run_checks
+from .pipeline import PortUnavailable
+from .report import credential_report, verification_report
 from .subject import Criteria, Facts, Ports, Subject
-from .summary import summary
 
 __all__ = ["CHECK_IDS", "Criteria", "Facts", "PortUnavailable", "Ports", "verify_document"]
 
@@ -37,24 +37,11 @@ async def verify_document(
     else:
         presentation, credentials = None, [document]
     memo: dict[str, Any] = {}
-    reports = []
-    for credential in credentials:
-        credential = credential if isinstance(credential, dict) else {}
-        subject = Subject(credential, ports, presentation, challenge, domain, criteria, memo)
-        report = await run_checks(CHECKS, subject)
-        reports.append(
-            {
-                "id": credential.get("id"),
-                "issuer": subject.issuer_did,
-                "achievement": subject.achievement.get("name"),
-                "profile": subject.profile,
-                "microcredential": summary(subject),
-                **report,
-            }
+    reports = [
+        await credential_report(
+            CHECKS,
+            Subject(c if isinstance(c, dict) else {}, ports, presentation, challenge, domain, criteria, memo),
         )
-    return {
-        "verified": bool(reports) and all(r["verified"] for r in reports),
-        "kind": "presentation" if presentation is not None else "credential",
-        "checked_at": ports.clock().isoformat(),
-        "credentials": reports,
-    }
+        for c in credentials
+    ]
+    return verification_report(ports, reports, "presentation" if presentation is not None else "credential")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from common.sd_jwt_vc import VCT
+
 from .subject import Criteria
 
 OB_TYPE = "OpenBadgeCredential"
@@ -42,4 +44,41 @@ def presentation_definition(criteria: Criteria, purpose: str | None = None) -> d
                 "constraints": {"fields": fields},
             }
         ],
+    }
+
+
+def dcql_query(criteria: Criteria) -> dict[str, Any]:
+    """The same ask as a DCQL query (OpenID4VP 1.0 §6) for our SD-JWT VC: its type, the achievement (pinned
+    by id or IQR code when one is asked for) and who the learner is — by name, or else the salted e-mail
+    hash. The rest of the criteria are checked on what arrives, as for DIDComm."""
+    claims: list[dict[str, Any]] = [
+        {"id": "name", "path": ["learner_name"]},
+        {"id": "identifier", "path": ["learner_identifier"]},
+        {"id": "achievement", "path": ["achievement", "name"]},
+    ]
+    pinned = ["achievement"]
+    if criteria.achievement_id:
+        claims.append(
+            {"id": "achievement_id", "path": ["achievement", "id"], "values": [criteria.achievement_id]}
+        )
+        pinned.append("achievement_id")
+    if criteria.iqr_code:
+        claims.append(
+            {
+                "id": "iqr",
+                "path": ["achievement", "alignment", None, "targetCode"],
+                "values": [criteria.iqr_code],
+            }
+        )
+        pinned.append("iqr")
+    return {
+        "credentials": [
+            {
+                "id": "microcredential",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": [VCT]},
+                "claims": claims,
+                "claim_sets": [["name", *pinned], ["identifier", *pinned]],
+            }
+        ]
     }

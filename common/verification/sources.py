@@ -14,11 +14,13 @@ from typing import Any, Protocol
 import httpx
 
 from common.clock import now
-from common.outbound import OutboundPolicy, OutboundRefused
+from common.jws import JwsError, jwk_of_did_key, parse, verify
+from common.outbound import OutboundPolicy, OutboundRefused, OutboundResponse
 from revocation import accreditation, status_registry
 from revocation.accreditation import bound_accounts
 from revocation.bitstring import Bitstring, BitstringError
 from revocation.chain import ChainClient
+from revocation.token_status_list import BITS as TOKEN_BITS, TokenStatusBits
 
 from .pipeline import PortUnavailable
 from .proofs import check_proof
@@ -118,7 +120,10 @@ class ChainStatus:
             return seen
         served, unavailable, disagreement, issuer = None, None, None, None
         try:
-            served, issuer = await self._served(list_url)
+            if state.purpose is status_registry.Purpose.TOKEN:
+                served, issuer = await self._served_token(list_url)
+            else:
+                served, issuer = await self._served(list_url)
         except ServedListUnavailable as err:
             unavailable = str(err)
         except ServedListWrong as err:
@@ -141,15 +146,7 @@ class ChainStatus:
 
     async def _served(self, list_url: str) -> tuple[Bitstring, str | None]:
         """The served list's bits, once its signature verified; its issuer."""
-        try:
-            response = await self.outbound.request(
-                self.http, "GET", list_url, max_bytes=MAX_LIST_BYTES, timeout=self.fetch_timeout,
-                headers={"Accept": "application/vc+ld+json, application/json"},
-            )  # fmt: skip
-        except OutboundRefused as err:
-            raise ServedListUnavailable(f"{list_url} was not fetched: {err}") from err
-        if response.status != 200:
-            raise ServedListUnavailable(f"{list_url} did not serve a list")
+        response = await self._fetch(list_url, "application/vc+ld+json, application/json")
         try:
             listed = response.json()
             bits = Bitstring.decode(listed["credentialSubject"]["encodedList"])
@@ -164,6 +161,38 @@ class ChainStatus:
         if not proof.verified:
             raise ServedListWrong(f"the status list at {list_url} is not validly signed: {proof.detail}")
         return bits, issuer
+
+    async def _fetch(self, list_url: str, accept: str) -> OutboundResponse:
+        try:
+            response = await self.outbound.request(
+                self.http, "GET", list_url, max_bytes=MAX_LIST_BYTES, timeout=self.fetch_timeout,
+                headers={"Accept": accept},
+            )  # fmt: skip
+        except OutboundRefused as err:
+            raise ServedListUnavailable(f"{list_url} was not fetched: {err}") from err
+        if response.status != 200:
+            raise ServedListUnavailable(f"{list_url} did not serve a list")
+        return response
+
+    async def _served_token(self, list_url: str) -> tuple[Bitstring, str | None]:
+        """A token status list's bits (``statuslist+jwt``), once its signature verified by its did:key
+        ``kid``, and it names itself (``sub``); its issuer (the ``kid``'s DID)."""
+        response = await self._fetch(list_url, "application/statuslist+jwt")
+        try:
+            jws = parse(response.content.decode("ascii", errors="replace").strip())
+            kid = jws.header.get("kid")
+            verify(jws, jwk_of_did_key(kid if isinstance(kid, str) else ""))
+            listed = jws.payload.get("status_list") or {}
+            if jws.header.get("typ") != "statuslist+jwt" or jws.payload.get("sub") != list_url:
+                raise ServedListWrong(f"{list_url} serves a JWT that is not its statuslist+jwt")
+            if listed.get("bits") != TOKEN_BITS:
+                raise ServedListWrong(f"{list_url} has {listed.get('bits')} bits per entry, not {TOKEN_BITS}")
+            bits = TokenStatusBits.decode(str(listed.get("lst") or ""))
+        except JwsError as err:
+            raise ServedListWrong(f"the status list at {list_url} is not validly signed: {err}") from err
+        except (BitstringError, AttributeError) as err:
+            raise ServedListWrong(f"{list_url} does not hold a token status list: {err}") from err
+        return bits, str(kid).split("#")[0]
 
 
 class ChainReadSettings(Protocol):

@@ -5,10 +5,11 @@ bodies, not problem+json."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+
+from common.web.forms import FormError, url_encoded
 
 from ..services import oid4vci
 from ..services.oid4vci import OAuthError
@@ -79,8 +80,10 @@ async def credential_offer(institution_id: str, offer_id: str, ctx: IssuerDep) -
 async def token(institution_id: str, request: Request, ctx: IssuerDep) -> JSONResponse:
     """Token endpoint (a form POST): a pre-authorized code, once, for an access token."""
     try:
-        form = _form(await request.body())
+        form = url_encoded(await request.body())
         return _answer(await oid4vci.token(ctx, institution_id, form), NO_STORE)
+    except FormError as err:
+        return _error(OAuthError("invalid_request", str(err)))
     except OAuthError as err:
         return _error(err)
 
@@ -100,14 +103,3 @@ async def credential(institution_id: str, request: Request, ctx: IssuerDep) -> J
         return _answer(answer, NO_STORE)
     except OAuthError as err:
         return _error(err)
-
-
-def _form(body: bytes) -> dict[str, str]:
-    """An ``application/x-www-form-urlencoded`` body; unknown parameters are kept (wallets send some)."""
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(body))
-    except (UnicodeDecodeError, ValueError) as err:
-        raise OAuthError("invalid_request", "the body is not a URL-encoded form") from err
-    if any("\x00" in name or "\x00" in value for name, value in pairs):
-        raise OAuthError("invalid_request", "a form value holds a NUL character")
-    return dict(pairs)

@@ -14,7 +14,7 @@ import pytest
 
 from common.jws import jwk_of_did_key, parse, verify
 from mcred.anvil import ANVIL_DEPLOYER_KEY
-from mcred.oid4vci_wallet import OAuthRefusal, Oid4vciWallet, Received, WalletKey, offer_of, well_known
+from mcred.oid4vc_wallet import OAuthRefusal, Oid4vciWallet, Received, WalletKey, offer_of, well_known
 from mcred.scenario import Enrolled, enrol, until_anchored
 from mcred.stack import Stack
 from revocation import status_registry as registry

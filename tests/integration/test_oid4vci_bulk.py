@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from mcred.oid4vci_wallet import OAuthRefusal, Oid4vciWallet, Received
+from mcred.oid4vc_wallet import OAuthRefusal, Oid4vciWallet, Received
 from mcred.scenario import enrol, eventually
 from mcred.stack import Stack
 from tests.support import stacks

@@ -22,6 +22,7 @@ async def create(data: ProofRequestCreate, employer: CurrentEmployer, ctx: Verif
         Criteria(**data.criteria.model_dump()),
         data.purpose,
         str(data.callback_url) if data.callback_url else None,
+        data.protocol,
     )
     return request_out(request, ctx.settings.public_url)
 

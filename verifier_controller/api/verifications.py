@@ -17,6 +17,9 @@ BODY = {
                 "schema": {"type": "object", "description": "A credential or a presentation"}
             },
             "image/png": {"schema": {"type": "string", "format": "binary", "description": "A baked badge"}},
+            "application/dc+sd-jwt": {
+                "schema": {"type": "string", "description": "An SD-JWT VC presentation, compact form"}
+            },
         },
     }
 }
@@ -47,8 +50,9 @@ async def create(
         None, max_length=200, description="The challenge a presentation must answer"
     ),
 ):
-    """Verify a credential or a presentation someone sent (JSON, or a PNG badge): the full pipeline, the
-    report stored. Open to anyone; with an employer's key it is kept under that employer."""
+    """Verify a credential or a presentation someone sent (JSON, a PNG badge, or an SD-JWT VC presentation
+    in compact form): the full pipeline, the report stored. Open to anyone; with an employer's key it is
+    kept under that employer."""
     body = await read_capped(request, ctx.settings.max_upload_bytes)
     return verification_out(await verify_upload(ctx, body, employer, challenge))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -20,27 +19,19 @@ from agent.client import ACTIVE_CONNECTION_STATES
 from agent.errors import AgentError, AgentNotFoundError
 from common import present_proof
 from common.clock import aware
-from common.db import change_row
 from common.errors import InvalidRequest, NotFound
-from common.lifecycle import move, required
+from common.lifecycle import required
 from common.outbound import OutboundRefused
 from common.verification import Criteria, PortUnavailable, verify_document
 from common.verification.request import presentation_definition
 
 from ..context import VerifierContext
-from ..models import CallbackState, Employer, ProofRequest, ProofRequestEvent, RequestState, now
-from ..views import request_out
+from ..domain import Protocol
+from ..models import CallbackState, Employer, ProofRequest, ProofRequestEvent, RequestState, new_id, now
+from . import oid4vp
+from .request_lifecycle import advance, criteria_of, deliver_callback
 
 log = logging.getLogger(__name__)
-
-CALLBACK_ANSWER_BYTES = 64_000
-"""How much of an employer's answer to a callback is read (it is not kept)."""
-
-
-def criteria_of(request: ProofRequest) -> Criteria:
-    """As stored; requests made before ``accredited_only`` left the API still carry it (it did nothing)."""
-    known = {name: value for name, value in request.criteria.items() if name in Criteria.__dataclass_fields__}
-    return Criteria(**known)
 
 
 async def create_request(
@@ -49,8 +40,10 @@ async def create_request(
     criteria: Criteria,
     purpose: str | None,
     callback_url: str | None,
+    protocol: Protocol = Protocol.DIDCOMM,
 ) -> ProofRequest:
-    """Persisted with its invitation before it is returned: nothing half-made is left if the agent fails."""
+    """Persisted with its invitation before it is returned: nothing half-made is left if the agent fails.
+    Over OpenID4VP the invitation is an ``openid4vp://`` link to a request signed by the employer's DID."""
     if callback_url is not None:
         try:
             await ctx.settings.outbound.check(callback_url)
@@ -58,26 +51,33 @@ async def create_request(
             raise InvalidRequest(
                 f"callback_url: {err}", errors=[{"field": "callback_url", "reason": str(err)}]
             ) from err
-    goal = purpose or f"{employer.name} asks for a microcredential"
-    invitation = await ctx.agent.create_invitation(
-        label=employer.name,
-        image_url=employer.logo_url,
-        alias=employer.name,
-        goal_code="aries.vc.verify",
-        goal=goal,
-    )
     request = ProofRequest(
+        id=new_id(),
         employer_id=employer.id,
         criteria=criteria.__dict__,
+        protocol=protocol,
         purpose=purpose,
         challenge=str(uuid.uuid4()),
-        domain=ctx.domain,
-        invitation_msg_id=invitation.invitation_msg_id,
-        invitation_url=invitation.url,
         callback_url=callback_url,
         expires_at=now() + timedelta(hours=ctx.settings.request_ttl_hours),
-        events=[ProofRequestEvent(state=RequestState.INVITED, detail="invitation made")],
     )
+    if protocol == Protocol.OID4VP:
+        did = await oid4vp.employer_did(ctx, employer)
+        request.domain = oid4vp.client_id(did)
+        request.invitation_url = oid4vp.authorization_link(ctx.settings.public_url, did, request.id)
+        request.events = [ProofRequestEvent(state=RequestState.INVITED, detail="authorization request made")]
+    else:
+        invitation = await ctx.agent.create_invitation(
+            label=employer.name,
+            image_url=employer.logo_url,
+            alias=employer.name,
+            goal_code="aries.vc.verify",
+            goal=purpose or f"{employer.name} asks for a microcredential",
+        )
+        request.domain = ctx.domain
+        request.invitation_msg_id = invitation.invitation_msg_id
+        request.invitation_url = invitation.url
+        request.events = [ProofRequestEvent(state=RequestState.INVITED, detail="invitation made")]
     async with ctx.sessions() as session, session.begin():
         session.add(request)
     return await get_request(ctx, employer, request.id)
@@ -115,35 +115,6 @@ async def public_request(ctx: VerifierContext, request_id: str) -> ProofRequest:
     return request
 
 
-# --- state changes -------------------------------------------------------------------------------------
-async def _change(ctx: VerifierContext, where, apply: Callable[[ProofRequest], bool]) -> ProofRequest | None:
-    query = select(ProofRequest).where(where).options(selectinload(ProofRequest.events))
-    return await change_row(ctx.sessions, query, apply)
-
-
-async def _advance(
-    ctx: VerifierContext, where, state: RequestState, detail: str, **fields: Any
-) -> ProofRequest | None:
-    """Move forward only: a late or repeated event never moves a request back or out of a final state."""
-
-    def forward(request: ProofRequest) -> bool:
-        if not move(request, state):
-            return False
-        request.events.append(ProofRequestEvent(state=state, detail=detail))
-        for name, value in fields.items():
-            setattr(request, name, value)
-        if state.final:
-            request.finished_at = now()
-            if request.callback_url:
-                request.callback_state = CallbackState.PENDING
-        return True
-
-    moved = await _change(ctx, where, forward)
-    if moved is not None and state.final and moved.callback_url:
-        ctx.tasks.spawn(deliver_callback(ctx, moved.id), name=f"callback {moved.id}")
-    return moved
-
-
 # --- webhooks ------------------------------------------------------------------------------------------
 async def on_webhook(ctx: VerifierContext, topic: str, payload: dict[str, Any]) -> None:
     match present_proof.event(topic, payload):
@@ -152,13 +123,13 @@ async def on_webhook(ctx: VerifierContext, topic: str, payload: dict[str, Any]) 
         case present_proof.Answered(pres_ex_id, _):
             await finish(ctx, pres_ex_id)
         case present_proof.Problem(thread_id, description):
-            await _advance(
+            await advance(
                 ctx, ProofRequest.thread_id == thread_id, RequestState.FAILED, f"wallet: {description}"
             )
 
 
 async def _connected(ctx: VerifierContext, invitation_msg_id: str, connection_id: str) -> None:
-    moved = await _advance(
+    moved = await advance(
         ctx,
         ProofRequest.invitation_msg_id == invitation_msg_id,
         RequestState.CONNECTED,
@@ -183,7 +154,7 @@ async def send_request(ctx: VerifierContext, request_id: str) -> None:
         domain=request.domain,
         comment=request.purpose,
     )
-    await _advance(
+    await advance(
         ctx,
         ProofRequest.id == request_id,
         RequestState.REQUESTED,
@@ -206,7 +177,7 @@ async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
     if not answered.ended:
         return
     if answered.presentation is None:
-        await _advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, answered.why_not or "")
+        await advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, answered.why_not or "")
         return
     try:
         report = await verify_document(
@@ -222,43 +193,10 @@ async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
     state = RequestState.VERIFIED if report["verified"] else RequestState.REJECTED
     failed = [c["id"] for cred in report["credentials"] for c in cred["checks"] if c["status"] == "failed"]
     detail = "every check passed" if report["verified"] else "failed: " + ", ".join(failed)
-    await _advance(
+    await advance(
         ctx, ProofRequest.id == request.id, state, detail,
         report=report, verified=report["verified"], presentation=answered.presentation,
     )  # fmt: skip
-
-
-# --- callbacks -----------------------------------------------------------------------------------------
-async def deliver_callback(ctx: VerifierContext, request_id: str) -> None:
-    """POST the final request (with its report) to the employer's URL; a 2xx marks it delivered, so it is
-    called once; failures are retried by the reconciler, up to ``callback_attempts``."""
-    async with ctx.sessions() as session:
-        request = await session.get(ProofRequest, request_id, options=[selectinload(ProofRequest.events)])
-    if request is None or request.callback_state != CallbackState.PENDING:
-        return
-    body = request_out(request, ctx.settings.public_url).model_dump(mode="json")
-    try:
-        response = await ctx.settings.outbound.request(
-            ctx.http, "POST", required(request.callback_url, "a pending callback's URL"), json=body,
-            max_bytes=CALLBACK_ANSWER_BYTES, timeout=ctx.settings.fetch_timeout,
-        )  # fmt: skip
-        delivered = 200 <= response.status < 300
-        why = "callback delivered" if delivered else "callback not accepted"  # never the remote's code
-    except OutboundRefused as err:
-        delivered, why = False, f"callback not delivered: {err}"
-
-    def record(request: ProofRequest) -> bool:
-        if request.callback_state != CallbackState.PENDING:
-            return False
-        request.callback_attempts += 1
-        if delivered:
-            request.callback_state = CallbackState.DELIVERED
-        elif request.callback_attempts >= ctx.settings.callback_attempts:
-            request.callback_state = CallbackState.GAVE_UP
-        request.events.append(ProofRequestEvent(state=request.state, detail=why))
-        return True
-
-    await _change(ctx, ProofRequest.id == request_id, record)
 
 
 # --- reconciliation ------------------------------------------------------------------------------------
@@ -294,6 +232,9 @@ async def reconcile(ctx: VerifierContext) -> None:
 
 
 async def _follow(ctx: VerifierContext, request: ProofRequest) -> None:
+    if request.protocol == Protocol.OID4VP:
+        await oid4vp.follow(ctx, request)
+        return
     if request.state == RequestState.INVITED:
         invitation = required(request.invitation_msg_id, f"invited request {request.id}'s invitation")
         for connection in await ctx.agent.connections(invitation_msg_id=invitation):
@@ -307,10 +248,10 @@ async def _follow(ctx: VerifierContext, request: ProofRequest) -> None:
         try:
             await finish(ctx, required(request.pres_ex_id, f"requested {request.id}'s exchange"))
         except AgentNotFoundError:
-            await _advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, "the exchange is gone")
+            await advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, "the exchange is gone")
             return
     if aware(request.expires_at) < now():
-        await _advance(
+        await advance(
             ctx, ProofRequest.id == request.id, RequestState.EXPIRED,
             f"not answered within {ctx.settings.request_ttl_hours:g} h",
         )  # fmt: skip

@@ -1,7 +1,9 @@
-"""Verify what someone sent: a credential or a presentation, as JSON or baked into a PNG badge."""
+"""Verify what someone sent: a credential or a presentation, as JSON or baked into a PNG badge, or an SD-JWT
+VC presentation in its compact form (``<issuer JWT>~<disclosures>~<key binding JWT>``)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
@@ -10,17 +12,22 @@ from common.baking import BakingError, unbake_png
 from common.errors import InvalidRequest, NotFound, ServiceUnavailable
 from common.limits import JSONLimitError, loads
 from common.verification import PortUnavailable, verify_document
+from common.verification.sd_jwt import verify_sd_jwt
 
 from ..context import VerifierContext
 from ..models import Employer, Verification, new_id, now
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SD_JWT = re.compile(rb"[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*(~[A-Za-z0-9_\-.]*)+")
+"""A compact SD-JWT: base64url parts, ``~``-separated (the last one, a key binding JWT, may be empty)."""
 
 
-def parse_upload(body: bytes) -> dict[str, Any]:
-    """The document in a request body: JSON, or a PNG with a credential baked in."""
+def parse_upload(body: bytes) -> dict[str, Any] | str:
+    """The document in a request body: JSON, a PNG with a credential baked in, or a compact SD-JWT."""
     if not body.strip():
         raise InvalidRequest("the body is empty: send a credential or presentation (JSON) or a baked PNG")
+    if SD_JWT.fullmatch(body.strip()):
+        return body.strip().decode("ascii")
     if body.startswith(PNG_SIGNATURE):
         try:
             return unbake_png(body)
@@ -32,6 +39,8 @@ def parse_upload(body: bytes) -> dict[str, Any]:
         raise InvalidRequest(f"the body is refused: {err}") from err
     except ValueError as err:  # UnicodeDecodeError, JSONDecodeError
         raise InvalidRequest(f"the body is neither JSON nor a PNG badge: {err}") from err
+    if isinstance(document, str) and SD_JWT.fullmatch(document.encode("utf-8", "replace")):
+        return document
     if not isinstance(document, dict):
         raise InvalidRequest("the body is JSON but not an object: send one credential or presentation")
     return document
@@ -42,7 +51,10 @@ async def verify_upload(
 ) -> Verification:
     document = parse_upload(body)
     try:
-        report = await verify_document(ctx.ports, document, challenge=challenge, domain=None)
+        if isinstance(document, str):
+            report = await verify_sd_jwt(ctx.ports, document, challenge=challenge)
+        else:
+            report = await verify_document(ctx.ports, document, challenge=challenge, domain=None)
     except PortUnavailable as err:
         raise ServiceUnavailable(f"the credential cannot be checked now ({err}); try again shortly") from err
     row = {

@@ -1,7 +1,8 @@
-"""A stand-in OpenID4VCI wallet (pre-authorized code flow), for the demo, the benchmarks and the tests: it
-does what a phone wallet does over HTTP — resolve the offer, read the metadata, redeem the code, prove
-possession of a fresh key, take the SD-JWT VC — and checks the issuer's signature and disclosures as a wallet
-would. Stock wallets (Credo 0.6.3) are tested separately; this one is for speed and for bad input."""
+"""A stand-in OpenID4VC wallet, for the demo, the benchmarks and the tests: it does what a phone wallet does
+over HTTP — OpenID4VCI (pre-authorized code flow): resolve the offer, read the metadata, redeem the code,
+prove possession of a fresh key, take the SD-JWT VC, checking the issuer's signature and disclosures; and
+OpenID4VP: read a signed request, present with a key binding JWT. Stock wallets (Credo 0.6.3) are tested
+separately; this one is for speed and for bad input."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from common.jws import jwk_of_did_key, parse, verify
+from common.sd_jwt_vc import disclosed, parse_presented
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
@@ -188,21 +190,68 @@ class Oid4vciWallet:
 def check(compact: str, key: WalletKey) -> Received:
     """What a wallet checks on receipt: the issuer's signature (its did:key ``kid``), every disclosure's
     digest in ``_sd``, and the binding to our key."""
-    issuer_jwt, *disclosures = compact.split("~")
-    if disclosures[-1] != "":
+    presented = parse_presented(compact)
+    if presented.key_binding is not None:
         raise ValueError("an SD-JWT from an issuer ends with ~ (no key binding)")
-    jws = parse(issuer_jwt)
+    jws = parse(presented.issuer_jwt)
     verify(jws, jwk_of_did_key(jws.header["kid"]))
     if not jws.header["kid"].startswith(jws.payload["iss"] + "#"):
         raise ValueError("kid is not a key of iss")
-    claims = {k: v for k, v in jws.payload.items() if k not in ("_sd", "_sd_alg")}
-    digests = set(jws.payload.get("_sd", []))
-    for disclosure in disclosures[:-1]:
-        digest = b64url(hashlib.sha256(disclosure.encode()).digest())
-        if digest not in digests:
-            raise ValueError(f"disclosure {disclosure[:16]}… hashes to nothing in _sd")
-        _, name, value = json.loads(base64.urlsafe_b64decode(disclosure + "=" * (-len(disclosure) % 4)))
-        claims[name] = value
+    claims, problems = disclosed(jws.payload, presented.disclosures)
+    if problems:
+        raise ValueError("; ".join(problems))
     if jws.payload["cnf"]["jwk"] != key.jwk:
         raise ValueError("the credential is bound to another key")
     return Received(compact, jws.payload, claims, key, jws.header)
+
+
+def present(received: Received, nonce: str, audience: str, *, hide: tuple[str, ...] = ()) -> str:
+    """The credential with the disclosures the holder keeps (all but ``hide``) and a key binding JWT for
+    this verifier (``aud``) and this request (``nonce``)."""
+    presented = parse_presented(received.compact)
+    kept = [d for d in presented.disclosures if json.loads(b64decode(d))[1] not in hide]
+    without_kb = "~".join([presented.issuer_jwt, *kept]) + "~"
+    claims = {
+        "iat": int(time.time()),
+        "aud": audience,
+        "nonce": nonce,
+        "sd_hash": b64url(hashlib.sha256(without_kb.encode("ascii")).digest()),
+    }
+    return without_kb + received.key.sign({"typ": "kb+jwt"}, claims)
+
+
+def b64decode(segment: str) -> bytes:
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+@dataclass
+class AuthorizationRequest:
+    """An OpenID4VP request as a wallet reads it, after checking its signature by the client id's DID."""
+
+    client_id: str
+    payload: dict[str, Any]
+
+
+async def resolve_request(http: httpx.AsyncClient, link: str) -> AuthorizationRequest:
+    query = parse_qs(urlsplit(link).query)
+    client = query["client_id"][0]
+    response = await http.get(query["request_uri"][0])
+    if response.status_code != 200:
+        raise OAuthRefusal(response.status_code, response.json())
+    jws = parse(response.text)
+    did = client.removeprefix("decentralized_identifier:")
+    if not str(jws.header.get("kid", "")).startswith(did + "#"):
+        raise ValueError("the request is not signed by the client id's DID")
+    verify(jws, jwk_of_did_key(jws.header["kid"]))
+    if jws.payload.get("client_id") != client:
+        raise ValueError("the request names another client id")
+    return AuthorizationRequest(client, jws.payload)
+
+
+async def answer(
+    http: httpx.AsyncClient, request: AuthorizationRequest, presentations: list[str]
+) -> httpx.Response:
+    """``direct_post`` of a ``vp_token`` for the request's one credential query."""
+    query = request.payload["dcql_query"]["credentials"][0]["id"]
+    form = {"vp_token": json.dumps({query: presentations}), "state": request.payload["state"]}
+    return await http.post(request.payload["response_uri"], data=form)
