@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from agent.client import AdminClient
+from common.leases import Leases
 from common.tasks import BackgroundTasks
 from common.verification import Ports
 from revocation.chain import ChainClient
@@ -26,6 +27,8 @@ class ControllerContext:
     chain: ChainClient | None = None
     """None when no chain is configured; the issuer's signs its status-list transactions, the verifier's only
     reads."""
+    leases: Leases
+    """Work one instance does at a time, however many run on the database (``common.leases``)."""
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     async def close(self) -> None:

@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from common.db import make_engine, migrate, session_factory
+from common.leases import Leases
 from common.tasks import every
 from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
@@ -30,6 +31,7 @@ from .api import (
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import MIGRATIONS
+from .models import Lease
 from .services import affected, claims
 from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
@@ -37,9 +39,19 @@ from .services.offers import on_webhook, reconcile
 
 log = logging.getLogger(__name__)
 
+RECONCILE_LEASE = 300
+"""Seconds a reconcile pass may hold its lease (an instance that dies in one releases it by then)."""
+
 
 async def _catch_up(ctx: IssuerContext) -> None:
-    """What webhooks or a restart left behind: unfinished bulk jobs, unfinished offers."""
+    """What webhooks or a restart left behind: unfinished bulk jobs, unfinished offers. One instance at a
+    time (a lease); the others' passes skip while it runs."""
+    async with ctx.leases.held("reconcile", RECONCILE_LEASE) as mine:
+        if mine:
+            await _reconcile(ctx)
+
+
+async def _reconcile(ctx: IssuerContext) -> None:
     for job_id in await unfinished_jobs(ctx):
         if not ctx.tasks.named(f"bulk {job_id}"):
             ctx.tasks.spawn(fill_job(ctx, job_id), name=f"bulk {job_id}")
@@ -57,6 +69,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
     async def services(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         await migrate(engine, MIGRATIONS)
+        sessions = session_factory(engine)
         agent, http = app.state.agent, httpx.AsyncClient(timeout=settings.fetch_timeout)
         chain = (
             ChainClient(
@@ -71,11 +84,12 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             settings=settings,
             agent=agent,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=sessions,
             http=http,
             ports=chain_ports(agent, chain, http, settings),
             didcomm=asyncio.Semaphore(settings.didcomm_concurrency),
             chain=chain,
+            leases=Leases(sessions, Lease),
         )
         app.state.issuer = ctx
         ctx.tasks.spawn(

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.clock import now
+from common.leases import LeaseRow
 from common.lifecycle import Lifecycle
 from common.microcredential import StatusPurpose
 from revocation.token_status_list import BITS as TOKEN_BITS
@@ -382,3 +383,7 @@ class PartRequest(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     report: Mapped[dict[str, Any] | None]
     presentation: Mapped[dict[str, Any] | None]
+
+
+class Lease(LeaseRow, Base):
+    """Work one instance does at a time (``common.leases``)."""

@@ -330,19 +330,15 @@ class Stack:
             str(agent.process.log_path), round(agent.startup_seconds, 2),
         )  # fmt: skip
 
-    async def _start_controller(self, name: str) -> None:
-        """Serves on the socket ``_reserve_port`` holds, handed over to uvicorn (``--fd``). Its secrets (the
-        operator key, its agent's admin API key, the chain key) are in its environment only."""
+    async def _controller_env(self, name: str, url: str) -> dict[str, str]:
+        """The controller's settings (``MCRED_<NAME>_*``): its secrets live in its environment only."""
         s = self.settings
         agent = self.agents.agents[name].launch
-        sock = self._sockets[name]
-        port = sock.getsockname()[1]
-        url = f"http://{s.host}:{port}"
         settings = {
             "AGENT_ADMIN_URL": agent.admin_url,
             "AGENT_ADMIN_API_KEY": agent.admin_api_key,
             "DATABASE_URL": await self.database_url(name),
-            "PUBLIC_URL": f"http://{s.public_host}:{port}" if s.public_host else url,
+            "PUBLIC_URL": f"http://{s.public_host}:{self._controller_ports[name]}" if s.public_host else url,
         }
         settings["ADMIN_API_KEY"] = self.operator_key_of(name)
         settings["CHAIN_RPC_URL"] = self.components["chain"].url
@@ -351,7 +347,16 @@ class Stack:
         if name == "issuer":
             settings["CHAIN_KEY"] = ANVIL_ISSUER_KEY
         settings["OUTBOUND_ALLOW"] = self._outbound_allow(name)
-        env = {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
+        return {**os.environ, **{f"MCRED_{name.upper()}_{k}": v for k, v in settings.items()}}
+
+    async def _start_controller(self, name: str, instance: str | None = None) -> None:
+        """Serves on the socket ``_reserve_port`` holds, handed over to uvicorn (``--fd``). ``instance`` names
+        a further instance of the same controller (its own port, the same database, agent and public URL, as
+        behind a load balancer)."""
+        part = instance or name
+        sock = self._sockets[part]
+        url = f"http://{self.settings.host}:{sock.getsockname()[1]}"
+        env = await self._controller_env(name, self.components[name].url if instance else url)
         argv = [
             sys.executable, "-m", "uvicorn", f"{name}_controller.main:create_app", "--factory",
             "--fd", str(sock.fileno()),
@@ -363,8 +368,16 @@ class Stack:
             except httpx.HTTPError:
                 return False
 
-        log = self.data_dir / name / "controller.log"
-        await self._start_process(name, "controller", url, argv, log, ready, env, (sock.fileno(),))
+        log = self.data_dir / name / f"{part}.log" if instance else self.data_dir / name / "controller.log"
+        await self._start_process(part, "controller", url, argv, log, ready, env, (sock.fileno(),))
+
+    async def add_instance(self, name: str, instance: str) -> ComponentInfo:
+        """Another instance of a running controller (``issuer-2``), supervised like the rest."""
+        self._sockets[instance] = listening_socket(self._listen_host, 0)
+        await self._start_controller(name, instance)
+        self._watch(instance)
+        self._write_state()
+        return self.components[instance]
 
     async def database_url(self, controller: str) -> str:
         """A SQLite file under the data directory, or the controller's own PostgreSQL database."""

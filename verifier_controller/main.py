@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from common.db import make_engine, migrate, session_factory
+from common.leases import Leases
 from common.tasks import every
 from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
@@ -19,6 +20,7 @@ from .api import employers, oid4vp, proof_requests, public, verifications
 from .config import VerifierSettings
 from .context import VerifierContext
 from .db import MIGRATIONS
+from .models import Lease
 from .services.proof_requests import on_webhook, reconcile
 
 READ_ONLY_KEY = "0x" + "01" * 32
@@ -32,6 +34,7 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
     async def services(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         await migrate(engine, MIGRATIONS)
+        sessions = session_factory(engine)
         http = httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
         agent = app.state.agent
         chain = ChainClient(settings.chain_rpc_url, READ_ONLY_KEY) if settings.chain_rpc_url else None
@@ -40,10 +43,11 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
             settings=settings,
             agent=agent,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=sessions,
             http=http,
             ports=ports,
             chain=chain,
+            leases=Leases(sessions, Lease),
         )
         app.state.verifier = ctx
         ctx.tasks.spawn(

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from common.clock import now
+from common.leases import LeaseRow
 from common.lifecycle import Lifecycle
 
 from .domain import Protocol
@@ -129,3 +130,7 @@ class Verification(Base):
     verified: Mapped[bool]
     report: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Lease(LeaseRow, Base):
+    """Work one instance does at a time (``common.leases``)."""

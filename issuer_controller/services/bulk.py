@@ -25,13 +25,18 @@ from ..context import IssuerContext
 from ..domain import Learner, Protocol
 from ..errors import InvalidUpload, NotFound
 from ..models import BulkJob, Institution, Offer
-from .offers import WITHOUT_CREDENTIALS, create_offer
+from .offers import WITHOUT_CREDENTIALS, create_offer, create_offers
 from .templates import active, get_template
 
 LEARNER_COLUMNS = ("email", "name", "ref")
 AWARD_COLUMNS = ("grade", "credits_earned", "activity_start_date", "activity_end_date")
 MAX_ROWS = 10_000
 OFFER_CREATION_CONCURRENCY = 4
+"""DIDComm offers being made at once (each an agent round trip)."""
+OFFER_BATCH = 250
+"""OpenID4VCI offers stored per transaction (they need no agent call)."""
+JOB_LEASE = 30
+"""Seconds a job's filler holds it between two offers: how long another instance waits after it died."""
 
 
 def parse_rows(data: bytes) -> list[dict[str, Any]]:
@@ -140,27 +145,59 @@ async def start_bulk(
 
 
 async def fill_job(ctx: IssuerContext, job_id: str) -> None:
-    """Make the offers a job still lacks (after a restart too); each row at most once."""
+    """Make the offers a job still lacks (after a restart too); each row at most once. One instance fills a
+    job at a time (its lease, renewed as it goes): another instance's reconciler takes it over only once the
+    lease has run out (its holder died)."""
+    async with ctx.leases.held(f"bulk:{job_id}", JOB_LEASE) as mine:
+        if mine:
+            await _fill(ctx, job_id)
+
+
+async def _fill(ctx: IssuerContext, job_id: str) -> None:
     async with ctx.sessions() as session:
         job = await existing(session, BulkJob, job_id)
         institution = await existing(session, Institution, job.institution_id)
         done = set(await session.scalars(select(Offer.bulk_row).where(Offer.bulk_job_id == job_id)))
+    todo = [
+        (row, Learner(**values["learner"]), Award(**values["award"]))
+        for row, values in enumerate(job.rows, start=2)
+        if row not in done
+    ]
+    if job.protocol == Protocol.OID4VCI:
+        for start in range(0, len(todo), OFFER_BATCH):
+            batch = todo[start : start + OFFER_BATCH]
+            await ctx.leases.take(f"bulk:{job_id}", JOB_LEASE)
+            try:
+                await create_offers(ctx, institution, job.template_id, batch, job_id)
+            except IntegrityError:  # another filler made some of these rows' offers: one by one, then
+                for row, learner, award in batch:
+                    await _make(ctx, institution, job, row, learner, award)
+        return
     slots = asyncio.Semaphore(OFFER_CREATION_CONCURRENCY)
 
-    async def make(row: int, values: dict[str, Any]) -> None:
+    async def make(row: int, learner: Learner, award: Award) -> None:
         async with slots:
-            try:
-                await create_offer(
-                    ctx, institution, job.template_id,
-                    Learner(**values["learner"]), Award(**values["award"]), bulk=(job_id, row),
-                    protocol=Protocol(job.protocol),
-                )  # fmt: skip
-            except IntegrityError:
-                pass  # another filler made this row's offer first
+            await _make(ctx, institution, job, row, learner, award)
 
-    await asyncio.gather(
-        *(make(row, values) for row, values in enumerate(job.rows, start=2) if row not in done)
-    )
+    await asyncio.gather(*(make(*item) for item in todo))
+
+
+async def _make(
+    ctx: IssuerContext, institution: Institution, job: BulkJob, row: int, learner: Learner, award: Award
+) -> None:
+    await ctx.leases.take(f"bulk:{job.id}", JOB_LEASE)  # still at it: the lease runs on
+    try:
+        await create_offer(
+            ctx,
+            institution,
+            job.template_id,
+            learner,
+            award,
+            bulk=(job.id, row),
+            protocol=Protocol(job.protocol),
+        )
+    except IntegrityError:
+        pass  # another filler made this row's offer first
 
 
 async def unfinished_jobs(ctx: IssuerContext) -> list[str]:

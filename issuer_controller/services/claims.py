@@ -33,6 +33,9 @@ from .pathways import requirements
 
 log = logging.getLogger(__name__)
 
+CLAIM_LEASE = 120
+"""Seconds deciding one claim may take (judging its parts reads the chain; awarding creates an offer)."""
+
 
 async def start_claim(ctx: IssuerContext, pathway: Pathway, learner: Learner) -> Claim:
     async with ctx.sessions() as session:
@@ -177,8 +180,12 @@ async def _part_missing(ctx: IssuerContext, part_id: str, why: str) -> None:
 
 
 async def _decide_when_answered(ctx: IssuerContext, claim_id: str) -> None:
-    """Once every part has an answer: award, or refuse with the reasons (once: under the claims lock)."""
-    async with ctx.claims:
+    """Once every part has an answer: award, or refuse with the reasons — once: under the claims lock in
+    this instance, and the claim's lease across instances (the one that does not get it leaves the claim to
+    the holder; if the holder dies, the reconciler decides after the lease runs out)."""
+    async with ctx.claims, ctx.leases.held(f"claim:{claim_id}", CLAIM_LEASE) as mine:
+        if not mine:
+            return
         async with ctx.sessions() as session:
             claim = await existing(session, Claim, claim_id)
             pathway = await existing(session, Pathway, claim.pathway_id)

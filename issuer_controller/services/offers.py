@@ -48,6 +48,7 @@ from ..models import (
     StatusAllocation,
     StatusList,
     Template,
+    new_id,
     now,
 )
 from . import status_index
@@ -76,6 +77,55 @@ def record_event(offer: Offer, state: OfferState, detail: str | None = None) -> 
     return True
 
 
+def _new_offer(
+    ctx: IssuerContext,
+    institution: Institution,
+    template: Template,
+    learner: Learner,
+    award: Award,
+    *,
+    bulk: tuple[str, int] | None,
+    protocol: Protocol,
+    tx_code: str | None = None,
+) -> Offer:
+    """The offer as it will be stored; an OpenID4VCI one with its credential offer (no agent call)."""
+    offer = Offer(
+        id=new_id(),
+        institution_id=institution.id,
+        template_id=template.id,
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        learner_name=learner.name,
+        learner_email=learner.email,
+        learner_ref=learner.ref,
+        identifier_salt=secrets.token_hex(8),
+        award=award.model_dump(mode="json", exclude_none=True),
+        expires_at=now() + timedelta(hours=ctx.settings.offer_ttl_hours),
+        bulk_job_id=bulk[0] if bulk else None,
+        bulk_row=bulk[1] if bulk else None,
+        protocol=protocol,
+        events=[],
+    )
+    if protocol == Protocol.OID4VCI:
+        offer.pre_authorized_code = new_pre_authorized_code()
+        offer.tx_code_hash = tx_code_hash(offer.id, tx_code) if tx_code else None
+        offer.invitation_url = offer_uri(ctx.settings.public_url, offer)
+        offer.events.append(OfferEvent(state=OfferState.INVITED, detail="credential offer created"))
+    return offer
+
+
+async def _store(ctx: IssuerContext, institution: Institution, offers: list[Offer]) -> None:
+    """The offers and their status entries, in one transaction (all of them or none)."""
+    async with ctx.sessions() as session, session.begin():
+        session.add_all(offers)
+        await session.flush()
+        for protocol in {Protocol(o.protocol) for o in offers}:
+            ids = [o.id for o in offers if o.protocol == protocol]
+            for purpose in status_index.PURPOSES[protocol]:
+                await status_index.allocate(
+                    session, institution.id, purpose, ctx.settings.status_list_size, ids
+                )
+
+
 async def create_offer(
     ctx: IssuerContext,
     institution: Institution,
@@ -91,41 +141,18 @@ async def create_offer(
     """Allocate status indexes and an invitation; nothing is stored unless all of it succeeded. With
     ``connection_id`` (a claim's, whose learner is already connected) there is no invitation: the offer
     starts connected and the caller sends it. Over OpenID4VCI the invitation is a credential offer with a
-    one-time pre-authorized code (and ``tx_code``, if given, to be typed in by the learner)."""
+    one-time pre-authorized code (and ``tx_code``, if given, to be typed in by the learner). The agent is
+    asked for a DIDComm invitation before the transaction opens: no database write waits on the agent (an
+    invitation whose offer was then not stored is never answered by anything of ours)."""
     template = active(await get_template(ctx, institution, template_id))
-    definition = TemplateDefinition.model_validate(template.definition)
-    offer = Offer(
-        institution_id=institution.id,
-        template_id=template.id,
-        credential_id=f"urn:uuid:{uuid.uuid4()}",
-        learner_name=learner.name,
-        learner_email=learner.email,
-        learner_ref=learner.ref,
-        identifier_salt=secrets.token_hex(8),
-        award=award.model_dump(mode="json", exclude_none=True),
-        expires_at=now() + timedelta(hours=ctx.settings.offer_ttl_hours),
-        bulk_job_id=bulk[0] if bulk else None,
-        bulk_row=bulk[1] if bulk else None,
-        protocol=protocol,
-        events=[],
+    offer = _new_offer(
+        ctx, institution, template, learner, award, bulk=bulk, protocol=protocol, tx_code=tx_code
     )
-    async with ctx.sessions() as session, session.begin():
-        session.add(offer)
-        await session.flush()
-        for purpose in status_index.PURPOSES[protocol]:
-            await status_index.allocate(
-                session, institution.id, purpose, ctx.settings.status_list_size, offer.id
-            )
-        if protocol == Protocol.OID4VCI:
-            offer.pre_authorized_code = new_pre_authorized_code()
-            offer.tx_code_hash = tx_code_hash(offer.id, tx_code) if tx_code else None
-            offer.invitation_url = offer_uri(ctx.settings.public_url, offer)
-            offer.events.append(OfferEvent(state=OfferState.INVITED, detail="credential offer created"))
-            return offer
-        if connection_id is not None:
-            offer.state, offer.connection_id = OfferState.CONNECTED, connection_id
-            offer.events.append(OfferEvent(state=OfferState.CONNECTED, detail="on a claim's connection"))
-            return offer
+    if protocol == Protocol.DIDCOMM and connection_id is not None:
+        offer.state, offer.connection_id = OfferState.CONNECTED, connection_id
+        offer.events.append(OfferEvent(state=OfferState.CONNECTED, detail="on a claim's connection"))
+    elif protocol == Protocol.DIDCOMM:
+        definition = TemplateDefinition.model_validate(template.definition)
         invitation = await ctx.agent.create_invitation(
             label=institution.shown_name,
             image_url=institution.logo_url,
@@ -137,7 +164,25 @@ async def create_offer(
         offer.invitation_msg_id = invitation.invitation_msg_id
         offer.invitation_url = invitation.url
         offer.events.append(OfferEvent(state=OfferState.INVITED, detail="invitation created"))
+    await _store(ctx, institution, [offer])
     return offer
+
+
+async def create_offers(
+    ctx: IssuerContext,
+    institution: Institution,
+    template_id: str,
+    rows: list[tuple[int, Learner, Award]],
+    job_id: str,
+) -> None:
+    """A bulk job's OpenID4VCI offers, many in one transaction: they need no agent call, so a cohort's
+    invitations are ready as fast as the database takes them."""
+    template = active(await get_template(ctx, institution, template_id))
+    offers = [
+        _new_offer(ctx, institution, template, learner, award, bulk=(job_id, row), protocol=Protocol.OID4VCI)
+        for row, learner, award in rows
+    ]
+    await _store(ctx, institution, offers)
 
 
 async def get_offer(ctx: IssuerContext, institution: Institution, offer_id: str) -> Offer:

@@ -28,10 +28,11 @@ FILL_LIMIT = 0.5
 
 
 async def _open_list(
-    session: AsyncSession, institution_id: str, purpose: ListPurpose, entries: int
-) -> StatusList:
-    """The newest list with room; when it is full, the next generation (made once, however many
-    offers ask at the same moment: the loser of the race reads the winner's list)."""
+    session: AsyncSession, institution_id: str, purpose: ListPurpose, entries: int, wanted: int = 1
+) -> tuple[StatusList, int]:
+    """The newest list with room for ``wanted`` more, and how many it holds; when it is full, the next
+    generation (made once, however many offers ask at the same moment: the loser of the race reads the
+    winner's list)."""
     while True:
         current = await session.scalar(
             select(StatusList)
@@ -48,33 +49,35 @@ async def _open_list(
                 )
                 or 0
             )
-            if used < current.entries * FILL_LIMIT:
-                return current
+            if used + wanted <= current.entries * FILL_LIMIT:
+                return current, used
         generation = 0 if current is None else current.generation + 1
         size = entries * TOKEN_BITS if purpose == "token" else entries
         fresh = StatusList(institution_id=institution_id, purpose=purpose, size=size, generation=generation)
         try:
             async with session.begin_nested():
                 session.add(fresh)
-            return fresh
+            return fresh, 0
         except IntegrityError:
             continue
 
 
 async def allocate(
-    session: AsyncSession, institution_id: str, purpose: ListPurpose, entries: int, offer_id: str
-) -> StatusAllocation:
-    """An entry for the offer's credential in the institution's open list of ``purpose`` (a new list holds
-    ``entries`` credentials)."""
-    status_list = await _open_list(session, institution_id, purpose, entries)
-    for _ in range(64):  # at most half full: 64 collisions in a row would be a 1-in-2^64 event
-        allocation = StatusAllocation(
-            list_id=status_list.id, index=secrets.randbelow(status_list.entries), offer_id=offer_id
-        )
-        try:
-            async with session.begin_nested():
-                session.add(allocation)
-            return allocation
-        except IntegrityError:
-            continue
-    raise RuntimeError(f"no free index found in status list {status_list.id}")
+    session: AsyncSession, institution_id: str, purpose: ListPurpose, entries: int, offer_ids: list[str]
+) -> None:
+    """An entry for each offer's credential in the institution's open list of ``purpose`` (a new list holds
+    ``entries`` credentials); the list is looked up once for all of them (a bulk job's batch)."""
+    status_list, _ = await _open_list(session, institution_id, purpose, entries, len(offer_ids))
+    for offer_id in offer_ids:
+        for _ in range(64):  # at most half full: 64 collisions in a row would be a 1-in-2^64 event
+            allocation = StatusAllocation(
+                list_id=status_list.id, index=secrets.randbelow(status_list.entries), offer_id=offer_id
+            )
+            try:
+                async with session.begin_nested():
+                    session.add(allocation)
+                break
+            except IntegrityError:
+                continue
+        else:
+            raise RuntimeError(f"no free index found in status list {status_list.id}")

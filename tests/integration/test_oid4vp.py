@@ -89,6 +89,8 @@ async def test_a_presented_sd_jwt_vc_is_verified_with_every_check_named(
     assert "openid4vp://" in page.text
     request = await resolve_request(verifier, asked["invitation_url"])
     payload = request.payload
+    again = await verifier.get(asked["page_url"])
+    assert "openid4vp://" in again.text, "read but not answered: the candidate can scan again"
     assert (payload["response_mode"], payload["response_type"]) == ("direct_post", "vp_token")
     assert payload["client_metadata"]["client_name"] == "Rekruter OpenID"
     query = payload["dcql_query"]["credentials"][0]
@@ -106,6 +108,7 @@ async def test_a_presented_sd_jwt_vc_is_verified_with_every_check_named(
             "microcredential.eu_elements", "request.criteria"} <= passed  # fmt: skip
     assert done["presentation"]["vp_token"]["microcredential"][0].count("~") >= 2
     assert [h["state"] for h in done["history"]][:2] == ["invited", "requested"]
+    assert "openid4vp://" not in (await verifier.get(asked["page_url"])).text
     twice = await answer(verifier, request, [present(received, payload["nonce"], request.client_id)])
     assert twice.status_code == 400 and twice.json()["error"] == "invalid_request"
 

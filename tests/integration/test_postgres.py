@@ -4,7 +4,6 @@ without PostgreSQL it is skipped, saying so."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,43 +12,15 @@ import httpx
 import pytest
 
 from mcred.scenario import accredited_holding, ask_and_answer, register_employer
-from mcred.settings import StackSettings
-from mcred.stack import Stack, database_prefix, drop_databases
-
-SERVER = os.environ.get("MCRED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
-
-
-async def reachable() -> str | None:
-    try:
-        connection = await asyncpg.connect(f"{SERVER}/postgres", timeout=5)
-    except (OSError, asyncpg.PostgresError) as err:
-        return f"{SERVER}: {err}"
-    await connection.close()
-    return None
+from mcred.stack import Stack, database_prefix
+from tests.support import stacks
 
 
 @pytest.fixture(scope="module")
 async def pg_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    if (why := await reachable()) is not None:
-        if os.environ.get("MCRED_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here (MCRED_REQUIRE_POSTGRES=1) and unreachable: {why}")
-        pytest.skip(f"no PostgreSQL to test the production database path against ({why})")
-    data_dir = Path(tmp_path_factory.mktemp("pg-stack"))
-    settings = StackSettings(
-        data_dir=data_dir,
-        chain_port=0,
-        issuer_port=0,
-        verifier_port=0,
-        database="postgres",
-        postgres_url=SERVER,
-    )
-    stack = Stack(settings)
-    try:
-        await stack.up()
+    await stacks.require_postgres()
+    async with stacks.own_stack(Path(tmp_path_factory.mktemp("pg-stack")), postgres=True) as stack:
         yield stack
-        await stack.down()
-    finally:
-        await drop_databases(SERVER, database_prefix(data_dir.resolve()))
 
 
 async def test_issue_verify_and_restart_on_postgres(pg_stack: Stack) -> None:
@@ -62,7 +33,7 @@ async def test_issue_verify_and_restart_on_postgres(pg_stack: Stack) -> None:
         report = await ask_and_answer(verifier, employer, stack, criteria)
     assert report["state"] == "verified", report.get("report")
 
-    connection = await asyncpg.connect(f"{SERVER}/postgres")
+    connection = await asyncpg.connect(f"{stacks.POSTGRES}/postgres")
     try:
         prefix = database_prefix(stack.data_dir)
         rows = await connection.fetch("SELECT datname FROM pg_database WHERE datname LIKE $1", prefix + "_%")

@@ -7,16 +7,41 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
+import pytest
+
 from mcred.settings import StackSettings
-from mcred.stack import Stack
+from mcred.stack import Stack, database_prefix, drop_databases
+
+POSTGRES = os.environ.get("MCRED_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432")
+
+
+async def postgres_unreachable() -> str | None:
+    """Why the machine's PostgreSQL cannot be used, or None."""
+    try:
+        connection = await asyncpg.connect(f"{POSTGRES}/postgres", timeout=5)
+    except (OSError, asyncpg.PostgresError) as err:
+        return f"{POSTGRES}: {err}"
+    await connection.close()
+    return None
+
+
+async def require_postgres() -> None:
+    """Skip the test where there is no PostgreSQL, saying so; fail instead where CI requires it."""
+    if (why := await postgres_unreachable()) is not None:
+        if os.environ.get("MCRED_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required here (MCRED_REQUIRE_POSTGRES=1) and unreachable: {why}")
+        pytest.skip(f"no PostgreSQL to test the production database path against ({why})")
 
 
 @asynccontextmanager
-async def own_stack(data_dir: Path, **env: str) -> AsyncIterator[Stack]:
-    """``env`` (e.g. shorter reconcile intervals) reaches the controllers it starts, and only them."""
+async def own_stack(data_dir: Path, *, postgres: bool = False, **env: str) -> AsyncIterator[Stack]:
+    """``env`` (e.g. shorter reconcile intervals) reaches the controllers it starts, and only them. With
+    ``postgres``, wallets and controllers' data are on the machine's PostgreSQL (databases dropped after)."""
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
-    stack = Stack(StackSettings(data_dir=data_dir, chain_port=0, issuer_port=0, verifier_port=0))
+    database = {"database": "postgres", "postgres_url": POSTGRES} if postgres else {}
+    stack = Stack(StackSettings(data_dir=data_dir, chain_port=0, issuer_port=0, verifier_port=0, **database))
     try:
         await stack.up()
         yield stack
@@ -27,3 +52,5 @@ async def own_stack(data_dir: Path, **env: str) -> AsyncIterator[Stack]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        if postgres:
+            await drop_databases(POSTGRES, database_prefix(data_dir.resolve()))

@@ -16,6 +16,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from common.db import make_engine, migrate, session_factory
+from common.leases import Leases
 from issuer_controller import db as issuer_db, models as issuer_models
 from issuer_controller.models import Institution, Offer, StatusAllocation, StatusList, Template, now
 from issuer_controller.services import status_index
@@ -89,7 +90,7 @@ async def test_concurrent_allocations_never_share_an_index(database_url: str) ->
     async def allocate(offer: Offer) -> None:
         async with sessions() as session, session.begin():
             # a tiny list makes collisions frequent: the retry path is exercised, not just reachable
-            await status_index.allocate(session, institution.id, "revocation", 256, offer.id)
+            await status_index.allocate(session, institution.id, "revocation", 256, [offer.id])
 
     await asyncio.gather(*(allocate(o) for o in offers))
     async with sessions() as session:
@@ -98,3 +99,26 @@ async def test_concurrent_allocations_never_share_an_index(database_url: str) ->
     await engine.dispose()
     assert len(rows) == 120 == len(set(rows))
     assert lists == 1  # 120 < half of 256: one list
+
+
+async def test_a_lease_has_one_holder_until_given_back_or_run_out(database_url: str) -> None:
+    """What keeps two controller instances from doing the same work at once (``common.leases``)."""
+    engine = await engine_for(database_url)
+    sessions = session_factory(engine)
+
+    def instance(name: str) -> Leases:
+        return Leases(sessions, issuer_models.Lease, holder=name)
+
+    race = await asyncio.gather(*(instance(f"i{n}").take("anchoring", 30) for n in range(8)))
+    assert sum(race) == 1, race
+    a, b = instance("a"), instance("b")
+    assert await a.take("claim:1", 30) and not await b.take("claim:1", 30)
+    assert await a.take("claim:1", 30), "the holder renews it"
+    await a.give_back("claim:1")
+    assert await b.take("claim:1", 30)
+    assert await a.take("reconcile", -1), "taken, but already run out (an instance that died in its pass)"
+    assert await b.take("reconcile", 30)
+    async with b.held("reconcile", 30) as mine, a.held("reconcile", 30) as theirs:
+        assert mine and not theirs
+    assert await a.take("reconcile", 30), "given back when b's pass ended"
+    await engine.dispose()

@@ -10,7 +10,8 @@ from common.errors import Conflict
 from common.web.html import Pages, invitation
 from common.web.qr import qr_png, qr_svg
 
-from ..models import RequestState
+from ..domain import Protocol
+from ..models import ProofRequest, RequestState
 from ..services.proof_requests import public_request
 from . import VerifierDep
 
@@ -19,9 +20,22 @@ router = APIRouter(tags=["public"])
 PAGES = Pages("verifier_controller")
 
 
+def _scannable(request: ProofRequest) -> bool:
+    """An invitation is used once; an OpenID4VP request can be read again until it is answered (a wallet
+    that fetched it and was then cancelled leaves the candidate free to scan again)."""
+    if not request.invitation_url:
+        return False
+    if request.protocol == Protocol.OID4VP:
+        return request.presentation is None and request.state in (
+            RequestState.INVITED,
+            RequestState.REQUESTED,
+        )
+    return request.state == RequestState.INVITED
+
+
 async def _invitation(ctx, request_id: str) -> str:
     request = await public_request(ctx, request_id)
-    if request.state != RequestState.INVITED or not request.invitation_url:
+    if not _scannable(request) or not request.invitation_url:
         raise Conflict(f"proof request {request_id} is {request.state}: its invitation can no longer be used")
     return request.invitation_url
 
@@ -40,12 +54,11 @@ async def request_qr_svg(request_id: str, ctx: VerifierDep) -> Response:
 async def request_page(request_id: str, ctx: VerifierDep) -> HTMLResponse:
     """What the employer shows on a screen, or sends to the candidate's phone."""
     request = await public_request(ctx, request_id)
-    usable = request.state == RequestState.INVITED and request.invitation_url
     return PAGES.render(
         "request.html",
         purpose=request.purpose or "Show a microcredential / Pokaż mikropoświadczenie",
         state=request.state,
-        **(invitation(request.invitation_url) if usable else {}),
+        **(invitation(request.invitation_url) if _scannable(request) and request.invitation_url else {}),
     )
 
 

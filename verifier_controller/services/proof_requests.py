@@ -33,6 +33,9 @@ from .request_lifecycle import advance, criteria_of, deliver_callback
 
 log = logging.getLogger(__name__)
 
+RECONCILE_LEASE = 300
+"""Seconds a reconcile pass may hold its lease (an instance that dies in one releases it by then)."""
+
 
 async def create_request(
     ctx: VerifierContext,
@@ -202,7 +205,14 @@ async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
 # --- reconciliation ------------------------------------------------------------------------------------
 async def reconcile(ctx: VerifierContext) -> None:
     """Follow up requests no webhook moved for ``exchange_timeout``: a connection we did not hear of, a
-    request not sent, a presentation not processed; expire the stale; retry callbacks."""
+    request not sent, a presentation not processed; expire the stale; retry callbacks. One instance at a
+    time (a lease); the others' passes skip while it runs."""
+    async with ctx.leases.held("reconcile", RECONCILE_LEASE) as mine:
+        if mine:
+            await _reconcile(ctx)
+
+
+async def _reconcile(ctx: VerifierContext) -> None:
     cutoff = now() - timedelta(seconds=ctx.settings.exchange_timeout)
     async with ctx.sessions() as session:
         stale = list(
