@@ -164,17 +164,21 @@ async def oid4vci_single(http: httpx.AsyncClient, template: str, n: int) -> dict
     }
 
 
-async def oid4vci_bulk(http: httpx.AsyncClient, template: str, m: int, concurrency: int = 16) -> dict:
+async def upload_cohort(http: httpx.AsyncClient, template: str, m: int) -> dict:
+    """A CSV of M learners (each a fresh e-mail and a name) offered over OpenID4VCI: the bulk job."""
     csv = "email,name\n" + "".join(
         f"vci{n}-{uuid.uuid4().hex[:6]}@example.pl,Learner {n}\n" for n in range(m)
     )
+    response = await http.post(
+        "/v1/bulk-issuances", params={"template_id": template, "protocol": "oid4vci"},
+        content=csv.encode(), headers={"Content-Type": "text/csv"},
+    )  # fmt: skip
+    return response.json()
+
+
+async def oid4vci_bulk(http: httpx.AsyncClient, template: str, m: int, concurrency: int = 16) -> dict:
     started = time.monotonic()
-    job = (
-        await http.post(
-            "/v1/bulk-issuances", params={"template_id": template, "protocol": "oid4vci"},
-            content=csv.encode(), headers={"Content-Type": "text/csv"},
-        )
-    ).json()  # fmt: skip
+    job = await upload_cohort(http, template, m)
 
     async def made() -> list[dict]:
         return (await http.get(f"/v1/bulk-issuances/{job['id']}/offers")).json()
@@ -216,14 +220,8 @@ async def oid4vci_bulk(http: httpx.AsyncClient, template: str, m: int, concurren
 async def offers_ready(http: httpx.AsyncClient, template: str, m: int) -> dict:
     """A cohort's CSV of M learners over OpenID4VCI: seconds from the upload until every learner's
     invitation exists (what an institution waits for before the e-mails can go out)."""
-    csv = "email\n" + "".join(f"cohort{n}-{uuid.uuid4().hex[:6]}@example.pl\n" for n in range(m))
     started = time.monotonic()
-    job = (
-        await http.post(
-            "/v1/bulk-issuances", params={"template_id": template, "protocol": "oid4vci"},
-            content=csv.encode(), headers={"Content-Type": "text/csv"},
-        )
-    ).json()  # fmt: skip
+    job = await upload_cohort(http, template, m)
 
     async def progress() -> dict:
         return (await http.get(f"/v1/bulk-issuances/{job['id']}")).json()

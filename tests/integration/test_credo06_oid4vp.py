@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from mcred.scenario import (
+    FINAL_REQUEST,
     Enrolled,
     accredited,
     eventually,
@@ -23,8 +24,6 @@ from mcred.scenario import (
 )
 from mcred.stack import Stack
 from tests.support.credo06 import Credo06Holder, start_credo06
-
-FINAL = ("verified", "rejected", "failed", "expired")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +50,7 @@ async def ask_credo(
     async def current() -> dict[str, Any]:
         return (await verifier.get(f"/v1/proof-requests/{asked['id']}", headers=employer)).json()
 
-    return await eventually(current, until=lambda r: r["state"] in FINAL, what="a final report")
+    return await eventually(current, until=lambda r: r["state"] in FINAL_REQUEST, what="a final report")
 
 
 async def test_credo_presents_our_sd_jwt_vc_and_the_report_follows_its_status(

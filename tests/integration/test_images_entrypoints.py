@@ -16,7 +16,7 @@ import pytest
 from agent.client import AdminClient
 from agent.process import ManagedProcess, free_port, retry_taken_port
 from mcred.stack import drop_databases
-from tests.integration.test_postgres import SERVER, reachable
+from tests.support import stacks
 
 PREFIX = "mcred_entrypoint"
 ADMIN_KEY = "entrypoint-admin-key"
@@ -34,12 +34,9 @@ def environ(pid: int) -> dict[str, str]:
 
 @pytest.fixture
 async def postgres() -> str:
-    if (why := await reachable()) is not None:
-        if os.environ.get("MCRED_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL is required here and unreachable: {why}")
-        pytest.skip(f"no PostgreSQL ({why})")
-    yield SERVER
-    await drop_databases(SERVER, PREFIX)
+    await stacks.require_postgres()
+    yield stacks.POSTGRES
+    await drop_databases(stacks.POSTGRES, PREFIX)
 
 
 async def test_agent_and_controller_entrypoints(postgres: str, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from mcred.oid4vc_wallet import Oid4vciWallet, Received, answer, present, resolve_request
 from mcred.scenario import (
+    FINAL_REQUEST,
     Enrolled,
     accredited,
     eventually,
@@ -24,7 +25,6 @@ from mcred.scenario import (
 )
 from mcred.stack import Stack
 
-FINAL = ("verified", "rejected", "failed", "expired")
 SD_JWT_CHECKS = {
     "credential.structure", "proof.signature", "sd.disclosures", "holder.binding", "presentation.challenge",
     "presentation.domain", "presentation.freshness", "validity.window", "status.revocation",
@@ -60,7 +60,7 @@ async def final(verifier: httpx.AsyncClient, employer: dict[str, str], request_i
     async def current() -> dict[str, Any]:
         return (await verifier.get(f"/v1/proof-requests/{request_id}", headers=employer)).json()
 
-    return await eventually(current, until=lambda r: r["state"] in FINAL, what="a final report")
+    return await eventually(current, until=lambda r: r["state"] in FINAL_REQUEST, what="a final report")
 
 
 async def answered(
