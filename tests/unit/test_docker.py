@@ -130,6 +130,16 @@ def test_the_development_lock_is_the_runtime_lock_plus_the_tools() -> None:
     assert DEV_ONLY <= set(development)
 
 
+def test_two_instances_of_each_controller_share_one_configuration(compose: dict) -> None:
+    """The second instance is the first's service (same database, agent, public URL), started once the
+    first has migrated the database."""
+    services = compose["services"]
+    for name in ("issuer", "verifier"):
+        first, second = services[name], services[f"{name}-2"]
+        assert second["environment"] == first["environment"] and second["command"] == first["command"]
+        assert second["depends_on"] == {name: {"condition": "service_healthy"}}
+
+
 def test_only_the_https_proxy_is_published_and_public_urls_are_https(compose: dict) -> None:
     """Wallets refuse plain http (OpenID4VCI, status lists): TLS ends at the proxy, nothing else is
     published, and every public URL the deployment announces is https on the proxy's hosts."""
@@ -138,7 +148,8 @@ def test_only_the_https_proxy_is_published_and_public_urls_are_https(compose: di
     assert published == {"proxy"}
     assert "443:443" in services["proxy"]["ports"]
     caddyfile = (DOCKER / "proxy" / "Caddyfile").read_text()
-    for upstream in ("issuer:8001", "verifier:8002", "issuer-agent:8030", "verifier-agent:8040"):
+    for upstream in ("issuer:8001 issuer-2:8001", "verifier:8002 verifier-2:8002", "issuer-agent:8030",
+                     "verifier-agent:8040"):  # fmt: skip
         assert f"reverse_proxy {upstream}" in caddyfile, upstream
     example = dict(
         line.split("=", 1) for line in (DOCKER / ".env.example").read_text().splitlines() if "=" in line
