@@ -10,6 +10,7 @@ __all__ = [
     "Conflict",
     "InvalidRequest",
     "NotFound",
+    "OAuthError",
     "PROBLEM_BASE",
     "Problem",
     "ServiceUnavailable",
@@ -59,3 +60,21 @@ class ServiceUnavailable(Problem):
 
     status, slug, title = 503, "service-unavailable", "A service this needs is not available"
     headers = {"Retry-After": "5"}
+
+
+class OAuthError(Exception):
+    """An error a wallet reads, shaped as the OAuth and OpenID4VC specs shape them (RFC 6749 §5.2,
+    OpenID4VCI §8.3.1, OpenID4VP): ``{"error", "error_description", ...}``, not problem+json."""
+
+    def __init__(self, error: str, description: str, status: int = 400, extra: dict[str, Any] | None = None):
+        super().__init__(description)
+        self.error, self.description, self.status, self.extra = error, description, status, extra or {}
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, "error_description": self.description, **self.extra}
+
+    def headers(self) -> dict[str, str]:
+        headers = {"Cache-Control": "no-store"}
+        if self.status == 401:
+            headers["WWW-Authenticate"] = f'Bearer error="{self.error}"'
+        return headers

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from common.errors import OAuthError
 
-class FormError(ValueError):
-    """Not a URL-encoded form (or a value holds a NUL, which no field accepts)."""
+
+class FormError(OAuthError):
+    """Not a URL-encoded form (or a value holds a NUL, which no field accepts): ``invalid_request``."""
+
+    def __init__(self, description: str):
+        super().__init__("invalid_request", description)
 
 
 def url_encoded(body: bytes) -> dict[str, str]:

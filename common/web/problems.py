@@ -1,6 +1,7 @@
 """RFC 9457 problem details: every error a controller returns is ``application/problem+json``
-naming the field and the reason (the typed errors themselves are ``common.errors``); the agent's internals
-stay in our logs ("specific to us, vague to them")."""
+naming the field and the reason (the typed errors themselves are ``common.errors``) — except what wallets
+read on OpenID4VC endpoints, in the OAuth shape (``OAuthError``); the agent's internals stay in our logs
+("specific to us, vague to them")."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.errors import AgentError, AgentUnavailableError
-from common.errors import PROBLEM_BASE, Problem, ServiceUnavailable
+from common.errors import PROBLEM_BASE, OAuthError, Problem, ServiceUnavailable
 
 __all__ = ["install_problem_handlers", "problem_response"]
 
@@ -56,6 +57,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.errors, exc.headers
         )
+
+    @app.exception_handler(OAuthError)
+    async def _oauth(request: Request, exc: OAuthError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,6 +1,6 @@
 """OpenID4VCI endpoints of every institution (``services/oid4vci``): metadata at the path-inserted
 ``.well-known`` locations, the offer by reference, token, nonce and credential. Wallets get the specs' error
-bodies, not problem+json."""
+bodies (``OAuthError``, rendered by ``common.web.problems``), not problem+json."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from common.web.forms import FormError, url_encoded
+from common.errors import OAuthError
+from common.web.forms import url_encoded
 
 from ..services import oid4vci
-from ..services.oid4vci import OAuthError
 from ..services.oid4vci_offers import issuer_path
 from . import IssuerDep
 
@@ -27,10 +27,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _answer(body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(body, headers=headers)
-
-
-def _error(err: OAuthError) -> JSONResponse:
-    return JSONResponse(err.body(), status_code=err.status, headers=err.headers())
 
 
 def _institution_of(ctx, path: str) -> str:
@@ -48,10 +44,7 @@ def _institution_of(ctx, path: str) -> str:
 )
 async def issuer_metadata(path: str, ctx: IssuerDep) -> JSONResponse:
     """Credential issuer metadata (OpenID4VCI §12.2): one configuration, an SD-JWT VC microcredential."""
-    try:
-        return _answer(await oid4vci.issuer_metadata(ctx, _institution_of(ctx, path)))
-    except OAuthError as err:
-        return _error(err)
+    return _answer(await oid4vci.issuer_metadata(ctx, _institution_of(ctx, path)))
 
 
 @router.get(
@@ -61,31 +54,20 @@ async def issuer_metadata(path: str, ctx: IssuerDep) -> JSONResponse:
 )
 async def authorization_server_metadata(path: str, ctx: IssuerDep) -> JSONResponse:
     """Authorization server metadata (RFC 8414): the token endpoint of the pre-authorized code flow."""
-    try:
-        return _answer(await oid4vci.authorization_server_metadata(ctx, _institution_of(ctx, path)))
-    except OAuthError as err:
-        return _error(err)
+    return _answer(await oid4vci.authorization_server_metadata(ctx, _institution_of(ctx, path)))
 
 
 @router.get("/oid4vci/{institution_id}/offers/{offer_id}", responses=ERRORS, operation_id="oid4vci-offer")
 async def credential_offer(institution_id: str, offer_id: str, ctx: IssuerDep) -> JSONResponse:
     """The credential offer a ``credential_offer_uri`` points to, while it can be redeemed."""
-    try:
-        return _answer(await oid4vci.offer_by_reference(ctx, institution_id, offer_id), NO_STORE)
-    except OAuthError as err:
-        return _error(err)
+    return _answer(await oid4vci.offer_by_reference(ctx, institution_id, offer_id), NO_STORE)
 
 
 @router.post("/oid4vci/{institution_id}/token", responses=ERRORS, operation_id="oid4vci-token")
 async def token(institution_id: str, request: Request, ctx: IssuerDep) -> JSONResponse:
     """Token endpoint (a form POST): a pre-authorized code, once, for an access token."""
-    try:
-        form = url_encoded(await request.body())
-        return _answer(await oid4vci.token(ctx, institution_id, form), NO_STORE)
-    except FormError as err:
-        return _error(OAuthError("invalid_request", str(err)))
-    except OAuthError as err:
-        return _error(err)
+    form = url_encoded(await request.body())
+    return _answer(await oid4vci.token(ctx, institution_id, form), NO_STORE)
 
 
 @router.post("/oid4vci/{institution_id}/nonce", operation_id="oid4vci-nonce")
@@ -97,9 +79,6 @@ async def nonce(institution_id: str, ctx: IssuerDep) -> JSONResponse:
 @router.post("/oid4vci/{institution_id}/credential", responses=ERRORS, operation_id="oid4vci-credential")
 async def credential(institution_id: str, request: Request, ctx: IssuerDep) -> JSONResponse:
     """The credential, once per access token, bound to the key the wallet proved it holds."""
-    try:
-        body = await request.body()
-        answer = await oid4vci.credential(ctx, institution_id, request.headers.get("authorization"), body)
-        return _answer(answer, NO_STORE)
-    except OAuthError as err:
-        return _error(err)
+    body = await request.body()
+    answer = await oid4vci.credential(ctx, institution_id, request.headers.get("authorization"), body)
+    return _answer(answer, NO_STORE)

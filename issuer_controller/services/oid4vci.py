@@ -16,7 +16,6 @@ import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from agent.errors import AgentError
 from common.clock import aware
 from common.db import change_row, existing
+from common.errors import OAuthError
 from common.jws import JwsError, jwk_of_did_key, parse, public_jwk, verify
 from common.microcredential import Award, Template as TemplateDefinition
 from common.sd_jwt_vc import FORMAT, TYP, VCT, TokenStatusEntry, build_sd_jwt_vc, compact, disclose
@@ -65,25 +65,6 @@ PROOF_MAX_AGE = 300
 """Seconds a proof's ``iat`` may lie in the past (or, for clock skew, in the future)."""
 
 
-@dataclass
-class OAuthError(Exception):
-    """An error answer as the specs shape it: ``{"error": ..., "error_description": ...}``."""
-
-    error: str
-    description: str
-    status: int = 400
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.error, "error_description": self.description, **self.extra}
-
-    def headers(self) -> dict[str, str]:
-        headers = {"Cache-Control": "no-store"}
-        if self.status == 401:
-            headers["WWW-Authenticate"] = f'Bearer error="{self.error}"'
-        return headers
-
-
 # --- metadata and offers --------------------------------------------------------------------------------
 async def _institution(ctx: IssuerContext, institution_id: str) -> Institution:
     async with ctx.sessions() as session:
@@ -98,10 +79,6 @@ def _display(institution: Institution) -> list[dict[str, Any]]:
     if institution.logo_url:
         display["logo"] = {"uri": institution.logo_url, "alt_text": institution.shown_name}
     return [display]
-
-
-def _claim(path: list[str], en: str, pl: str) -> dict[str, Any]:
-    return {"path": path, "display": [{"name": en, "locale": "en"}, {"name": pl, "locale": "pl"}]}
 
 
 async def issuer_metadata(ctx: IssuerContext, institution_id: str) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """OpenID4VP endpoints the wallet calls (``services/oid4vp``): the signed request object by reference, and
-the response URI it posts its ``vp_token`` to. Wallets get OAuth error bodies, not problem+json."""
+the response URI it posts its ``vp_token`` to. Wallets get OAuth error bodies (``OAuthError``), not
+problem+json."""
 
 from __future__ import annotations
 
@@ -8,10 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from common.web.forms import FormError, url_encoded
+from common.web.forms import url_encoded
 
 from ..services import oid4vp
-from ..services.oid4vp import ResponseRefused
 from . import VerifierDep
 
 router = APIRouter(tags=["openid4vp"])
@@ -22,11 +22,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _refused(err: ResponseRefused) -> JSONResponse:
-    body = {"error": err.error, "error_description": err.description}
-    return JSONResponse(body, status_code=err.status, headers={"Cache-Control": "no-store"})
-
-
 @router.get(
     "/oid4vp/requests/{request_id}",
     responses={**ERRORS, 200: {"content": {"application/oauth-authz-req+jwt": {}}}},
@@ -34,10 +29,7 @@ def _refused(err: ResponseRefused) -> JSONResponse:
 )
 async def request_object(request_id: str, ctx: VerifierDep) -> Response:
     """The authorization request, signed by the employer's DID (JAR, RFC 9101)."""
-    try:
-        signed = await oid4vp.request_object(ctx, request_id)
-    except ResponseRefused as err:
-        return _refused(err)
+    signed = await oid4vp.request_object(ctx, request_id)
     return Response(
         signed, media_type="application/oauth-authz-req+jwt", headers={"Cache-Control": "no-store"}
     )
@@ -47,10 +39,5 @@ async def request_object(request_id: str, ctx: VerifierDep) -> Response:
 async def response(request_id: str, request: Request, ctx: VerifierDep) -> JSONResponse:
     """The wallet's answer (``direct_post``: a form with ``vp_token`` and ``state``, or ``error``): stored
     once, then verified; the report is the proof request's."""
-    try:
-        answer = await oid4vp.receive_response(ctx, request_id, url_encoded(await request.body()))
-    except FormError as err:
-        return _refused(ResponseRefused(str(err)))
-    except ResponseRefused as err:
-        return _refused(err)
+    answer = await oid4vp.receive_response(ctx, request_id, url_encoded(await request.body()))
     return JSONResponse(answer, headers={"Cache-Control": "no-store"})

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from common.clock import aware
 from common.db import existing
+from common.errors import OAuthError
 from common.verification import PortUnavailable
 from common.verification.report import verification_report
 from common.verification.request import dcql_query
@@ -33,14 +34,6 @@ CREDENTIAL_QUERY = "microcredential"
 REQUEST_OBJECT_TTL = 600
 """Seconds a signed request object is valid (``exp``): fetched at scan time, answered within minutes."""
 ALGS = ["EdDSA", "ES256"]
-
-
-class ResponseRefused(Exception):
-    """What the wallet posted cannot be taken: the OAuth error body says why."""
-
-    def __init__(self, description: str, status: int = 400, error: str = "invalid_request"):
-        super().__init__(description)
-        self.description, self.status, self.error = description, status, error
 
 
 def client_id(did: str) -> str:
@@ -82,9 +75,11 @@ async def request_object(ctx: VerifierContext, request_id: str) -> str:
         request = await session.get(ProofRequest, request_id)
         employer = await session.get(Employer, request.employer_id) if request is not None else None
     if request is None or employer is None or request.protocol != "oid4vp" or not employer.did:
-        raise ResponseRefused(f"no OpenID4VP request {request_id}", 404)
+        raise OAuthError("invalid_request", f"no OpenID4VP request {request_id}", 404)
     if RequestState(request.state).final or aware(request.expires_at) < now():
-        raise ResponseRefused(f"request {request_id} is {request.state}: it can no longer be answered", 404)
+        raise OAuthError(
+            "invalid_request", f"request {request_id} is {request.state}: it can no longer be answered", 404
+        )
     issued_at = int(now().timestamp())
     metadata: dict[str, Any] = {
         "client_name": employer.name,
@@ -117,7 +112,7 @@ def _presentations(form: dict[str, str]) -> list[str]:
     """The SD-JWT presentations in a ``vp_token``: ``{"microcredential": ["…"]}`` (1.0), or a string."""
     raw = form.get("vp_token")
     if not raw:
-        raise ResponseRefused("vp_token is missing")
+        raise OAuthError("invalid_request", "vp_token is missing")
     try:
         token = json.loads(raw)
     except ValueError:
@@ -128,18 +123,18 @@ def _presentations(form: dict[str, str]) -> list[str]:
         listed = found if isinstance(found, list) else [found]
         if listed and all(isinstance(item, str) for item in listed):
             return listed
-    raise ResponseRefused(f"vp_token must map {CREDENTIAL_QUERY!r} to SD-JWT presentations")
+    raise OAuthError("invalid_request", f"vp_token must map {CREDENTIAL_QUERY!r} to SD-JWT presentations")
 
 
 async def receive_response(ctx: VerifierContext, request_id: str, form: dict[str, str]) -> dict[str, Any]:
     """Store the wallet's answer (once), then verify it; the wallet gets ``{}`` once it is stored."""
     if form.get("state") not in (None, request_id):
-        raise ResponseRefused("state does not belong to this request")
+        raise OAuthError("invalid_request", "state does not belong to this request")
     if "error" in form:
         why = f"wallet: {form.get('error')}: {form.get('error_description') or 'no presentation'}"
         moved = await advance(ctx, _open(request_id), RequestState.FAILED, why[:1000])
         if moved is None:
-            raise ResponseRefused(f"request {request_id} cannot be answered (unknown, answered or expired)")
+            raise _unanswerable(request_id)
         return {}
     presentations = _presentations(form)
     evidence = {"vp_token": {CREDENTIAL_QUERY: presentations}, "protocol": "oid4vp"}
@@ -152,9 +147,15 @@ async def receive_response(ctx: VerifierContext, request_id: str, form: dict[str
         return True
 
     if await change(ctx, _open(request_id), keep) is None:
-        raise ResponseRefused(f"request {request_id} cannot be answered (unknown, answered or expired)")
+        raise _unanswerable(request_id)
     await finish(ctx, request_id)
     return {}
+
+
+def _unanswerable(request_id: str) -> OAuthError:
+    return OAuthError(
+        "invalid_request", f"request {request_id} cannot be answered (unknown, answered or expired)"
+    )
 
 
 def _open(request_id: str):
