@@ -78,12 +78,21 @@ class AdminClient:
         """``liveness`` explains an unreachable agent (e.g. the supervisor's "it died, here is its log")."""
         self.base_url = base_url.rstrip("/")
         self._liveness = liveness
+        self._headers: dict[str, str] = {}
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"X-API-Key": api_key},
             timeout=httpx.Timeout(timeout, connect=5.0),
             transport=transport,
         )
+
+    def as_tenant(self, token: str) -> AdminClient:
+        """The same agent as one tenant (a multitenant agent's institution or employer): every call runs in
+        that tenant's wallet alone. Shares this client's connections; closing it closes nothing."""
+        tenant = object.__new__(AdminClient)
+        tenant.base_url, tenant._liveness, tenant._http = self.base_url, self._liveness, self._http
+        tenant._headers = {"Authorization": f"Bearer {token}"}
+        return tenant
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -105,7 +114,7 @@ class AdminClient:
         if params:
             params = {k: _param(v) for k, v in params.items() if v is not None}
         try:
-            response = await self._http.request(method, path, json=json, params=params)
+            response = await self._http.request(method, path, json=json, params=params, headers=self._headers)
         except httpx.TimeoutException as err:
             raise AgentTimeoutError(
                 self._unreachable(f"no answer in time ({type(err).__name__})"),
@@ -154,6 +163,21 @@ class AdminClient:
 
     async def bundled_contexts(self) -> list[str]:
         return (await self._request("GET", "/mcred/contexts"))["contexts"]
+
+    # --- tenants (a multitenant agent, as its administrator) --------------------------------
+    async def create_tenant(self, name: str, *, label: str) -> tuple[str, str]:
+        """A tenant wallet (managed: the agent holds its key); returns its id and a token for it. Its events
+        reach the agent's webhook URL with an ``x-wallet-id`` header."""
+        body = {"wallet_name": name, "label": label, "key_management_mode": "managed"}
+        result = await self._request("POST", "/multitenancy/wallet", json=body)
+        return result["wallet_id"], result["token"]
+
+    async def tenant_token(self, wallet_id: str) -> str:
+        """A new token for the tenant; the agent accepts only the newest (the one before stops working)."""
+        return (await self._request("POST", f"/multitenancy/wallet/{wallet_id}/token", json={}))["token"]
+
+    async def remove_tenant(self, wallet_id: str) -> None:
+        await self._request("POST", f"/multitenancy/wallet/{wallet_id}/remove", json={})
 
     # --- DIDs ---------------------------------------------------------------------------
     async def create_did_key(self) -> DidInfo:

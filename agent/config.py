@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["AgentRole", "AgentLaunch", "PostgresWallets", "ROLE_FLAGS"]
+__all__ = ["AgentRole", "AgentLaunch", "BASE_WALLET_ROUTES", "PostgresWallets", "ROLE_FLAGS"]
 
 
 class AgentRole(enum.StrEnum):
@@ -44,6 +44,16 @@ ROLE_FLAGS: dict[AgentRole, tuple[str, ...]] = {
 }
 
 
+BASE_WALLET_ROUTES = (
+    "/mcred/contexts",
+    "/resolver/resolve",
+    "/vc/credentials/verify",
+    "/vc/presentations/verify",
+)
+"""What a multitenant agent's base wallet (the admin key, no tenant token) may still call: nothing that
+reads or writes a tenant's keys or records."""
+
+
 @dataclass(frozen=True)
 class PostgresWallets:
     """Askar wallets in PostgreSQL instead of SQLite files: a database per wallet, ``{prefix}_wallet_{name}``,
@@ -53,13 +63,16 @@ class PostgresWallets:
     prefix: str
 
     def flags(self, wallet: str) -> list[str]:
-        parts = urlsplit(self.url)
-        config = {"url": f"{parts.hostname}:{parts.port or 5432}", "max_connections": 16}
         return [
             "--wallet-storage-type", "postgres_storage",
             "--wallet-name", f"{self.prefix}_wallet_{wallet}",
-            f"--wallet-storage-config={json.dumps(config)}",
+            f"--wallet-storage-config={json.dumps(self.storage_config)}",
         ]  # fmt: skip
+
+    @property
+    def storage_config(self) -> dict[str, object]:
+        parts = urlsplit(self.url)
+        return {"url": f"{parts.hostname}:{parts.port or 5432}", "max_connections": 16}
 
     @property
     def creds(self) -> str:
@@ -95,6 +108,15 @@ class AgentLaunch:
     """Loopback on one machine; a container binds its network (the admin API is never published)."""
     postgres: PostgresWallets | None = None
     """Keep the wallet in PostgreSQL (the production shape); None: a SQLite file under ``home``."""
+    wallet_name: str | None = None
+    """The base wallet's name (a shard's own); the role's name when None."""
+    jwt_secret: str | None = None
+    """Multitenancy: each institution (or employer) is a tenant of the agent, its wallet an askar profile in
+    one store beside the base wallet, reached with a token signed by this secret. None: one wallet."""
+
+    @property
+    def multitenant(self) -> bool:
+        return self.jwt_secret is not None
 
     @property
     def admin_url(self) -> str:
@@ -114,8 +136,8 @@ class AgentLaunch:
             "--endpoint", self.didcomm_endpoint,
             "--admin", self.admin_host, str(self.admin_port),
             "--wallet-type", "askar",
-            *(self.postgres.flags(self.role.value) if self.postgres else
-              ["--wallet-storage-type", "default", "--wallet-name", self.role.value]),
+            *(self.postgres.flags(self._wallet) if self.postgres else
+              ["--wallet-storage-type", "default", "--wallet-name", self._wallet]),
             "--wallet-key-derivation-method", "RAW",
             "--auto-provision",
             "--no-ledger",
@@ -124,8 +146,32 @@ class AgentLaunch:
             "--log-level", self.log_level,
             "--plugin-config-value", f"mcred.sqlite_max_connections={self.sqlite_max_connections}",
             *ROLE_FLAGS[self.role],
+            *self._tenancy_flags,
         ]  # fmt: skip
         return args
+
+    @property
+    def _wallet(self) -> str:
+        return self.wallet_name or self.role.value
+
+    @property
+    def _tenancy_flags(self) -> list[str]:
+        """Tenants as profiles of one askar store (``single-wallet-askar``): a tenant costs a row, not a
+        database or an open store. The base wallet answers only what is nobody's: readiness, resolving
+        DIDs, verifying signatures."""
+        if not self.multitenant:
+            return []
+        config: dict[str, object] = {
+            "wallet_type": "single-wallet-askar",
+            "wallet_name": f"{self._wallet}_tenants",
+        }
+        if self.postgres:
+            config["wallet_name"] = f"{self.postgres.prefix}_tenants_{self._wallet}"
+        return [
+            "--multitenant", "--multitenant-admin",
+            f"--multitenancy-config={json.dumps(config)}",
+            "--base-wallet-routes", *BASE_WALLET_ROUTES,
+        ]  # fmt: skip
 
     def env(self, base: Mapping[str, str]) -> dict[str, str]:
         """``base`` plus where the wallet lives and the secrets."""
@@ -136,11 +182,13 @@ class AgentLaunch:
             secrets["ACAPY_WEBHOOK_URL"] = f"{self.webhook_url}#{self.admin_api_key}"
         if self.postgres:
             secrets["ACAPY_WALLET_STORAGE_CREDS"] = self.postgres.creds
+        if self.jwt_secret:
+            secrets["ACAPY_MULTITENANT_JWT_SECRET"] = self.jwt_secret
         return {**base, "ACAPY_HOME": str(self.home), **secrets}
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """What must never reach a log."""
-        return (self.admin_api_key, self.wallet_key) + (
+        return (self.admin_api_key, self.wallet_key, *([self.jwt_secret] if self.jwt_secret else [])) + (
             (p,) if self.postgres and (p := urlsplit(self.postgres.url).password) else ()
         )

@@ -43,6 +43,10 @@ class AgentSettings(BaseSettings):
     postgres_url: SecretStr | None = None
     """``postgresql://user:password@host:port``: wallets in PostgreSQL (the production shape)."""
     postgres_prefix: str = "mcred"
+    wallet_name: str | None = None
+    """The base wallet's name (each shard its own, e.g. ``issuer-2``); the role's name when unset."""
+    jwt_secret: SecretStr | None = None
+    """Set: the agent is multitenant (institutions or employers are its tenants), tokens signed with this."""
 
 
 def launch(settings: AgentSettings) -> AgentLaunch:
@@ -58,6 +62,8 @@ def launch(settings: AgentSettings) -> AgentLaunch:
         host="0.0.0.0",  # noqa: S104 - the DIDComm listener serves wallets from outside
         endpoint=settings.endpoint,
         admin_host=settings.admin_host,
+        wallet_name=settings.wallet_name,
+        jwt_secret=settings.jwt_secret.get_secret_value() if settings.jwt_secret else None,
         postgres=(
             PostgresWallets(settings.postgres_url.get_secret_value(), settings.postgres_prefix)
             if settings.postgres_url

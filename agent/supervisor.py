@@ -95,17 +95,21 @@ class AgentSupervisor:
         name: str | None = None,
         label: str | None = None,
         webhook_url: str | None = None,
+        multitenant: bool = False,
     ) -> RunningAgent:
-        """Start one agent and return once it is ready; a failure raises with the tail of its log."""
+        """Start one agent and return once it is ready; a failure raises with the tail of its log.
+        ``multitenant``: its users (institutions, employers) are tenants, each with its own wallet."""
         name = name or role.value
         if name in self.agents:
             raise ValueError(f"agent {name!r} is already running")
-        agent = await retry_taken_port(lambda: self._start_once(role, name, label or name, webhook_url))
+        agent = await retry_taken_port(
+            lambda: self._start_once(role, name, label or name, webhook_url, multitenant)
+        )
         self.agents[name] = agent
         return agent
 
     async def _start_once(
-        self, role: AgentRole, name: str, label: str, webhook_url: str | None
+        self, role: AgentRole, name: str, label: str, webhook_url: str | None, multitenant: bool
     ) -> RunningAgent:
         home = self.data_dir / name
         ports = PortBook(home / "ports.json")
@@ -125,6 +129,10 @@ class AgentSupervisor:
             wallet_key=wallet_key(home),
             webhook_url=webhook_url,
             postgres=self.postgres,
+            wallet_name=name,
+            jwt_secret=secret_file(home / "jwt.secret", lambda: secrets.token_urlsafe(32))
+            if multitenant
+            else None,
             **public,
         )
         self.redact.add(*launch.secrets)

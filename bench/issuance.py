@@ -41,7 +41,7 @@ from .waits import until
 
 
 async def raw_agent(stack: Stack, n: int) -> float:
-    issuer, learner = stack.agents.agents["issuer"].client, stack.agents.agents["learner"].client
+    issuer, learner = await stack.own_wallet("issuer", "raw ACA-Py"), stack.agents.agents["learner"].client
     invitation = await issuer.create_invitation(alias="bench")
     await learner.receive_invitation(invitation.message)
 

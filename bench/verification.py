@@ -110,7 +110,8 @@ async def main(n: int, concurrency: int, measured: dict | None = None) -> dict:
                 body = json.dumps(credential).encode()
                 agent = stack.agents.agents["verifier"].client
                 unsigned = {k: v for k, v in credential.items() if k != "proof"}
-                signed_2020 = await stack.agents.agents["issuer"].client.sign_credential(
+                institution = await stack.owner_agent("issuer", enrolled.institution["id"])
+                signed_2020 = await institution.sign_credential(
                     unsigned, {"proofType": "Ed25519Signature2020", "proofPurpose": "assertionMethod"}
                 )
 

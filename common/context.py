@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from agent.client import AdminClient
+from common.agents import Agents
 from common.leases import Leases
 from common.tasks import BackgroundTasks
 from common.verification import Ports
@@ -16,7 +16,8 @@ from revocation.chain import ChainClient
 
 @dataclass(kw_only=True)
 class ControllerContext:
-    agent: AdminClient
+    agents: Agents
+    """The agent shards; ``agents.of(owner)`` is an institution's (employer's) own wallet."""
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     http: httpx.AsyncClient

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent.client import AdminClient
+
+from .agents import MAIN_SHARD, Agents, AgentShard
 from .outbound import OutboundPolicy
 
 
@@ -18,6 +21,16 @@ class ControllerSettings(BaseSettings):
     agent_admin_api_key: SecretStr
     agent_timeout: float = 30.0
     """Seconds to wait for one admin API call."""
+    agent_shards: list[AgentShard] = []
+    """More agents beside ``agent_admin_url`` (the shard ``main``), as JSON: ``[{"name": "b", "admin_url":
+    …, "admin_api_key": …}]``. New institutions (employers) go to the shard with the fewest."""
+    tenancy: bool = True
+    """Each institution (employer) is a tenant of its agent with its own wallet; the agents must run
+    multitenant (``agent.config``). False: every one shares its shard's base wallet (before tenancy)."""
+    tenant_key: SecretStr | None = None
+    """Seals the tenant tokens stored in the database (any long random string, kept with the other
+    secrets; every instance of the controller has the same). Unset: the main agent's admin API key, so
+    changing that key makes the stored tokens unreadable."""
     log_level: str = "INFO"
     """The controller's own log (workers, reconciler); uvicorn's access log is separate."""
     max_upload_bytes: int = 2_000_000
@@ -25,6 +38,25 @@ class ControllerSettings(BaseSettings):
     outbound_allow: str = ""
     """Hosts (``host``, ``host:port``) and CIDR ranges, comma-separated, that status list and callback URLs
     may name although they are not public addresses (``common.outbound``). ``mcred up`` names its issuer."""
+
+    def agents(self) -> Agents:
+        """A client per shard (the caller closes them: ``Agents.aclose``)."""
+        shards = [
+            AgentShard(
+                name=MAIN_SHARD, admin_url=self.agent_admin_url, admin_api_key=self.agent_admin_api_key
+            )
+        ]
+        clients = {
+            shard.name: (
+                AdminClient(
+                    shard.admin_url, key := shard.admin_api_key.get_secret_value(), timeout=self.agent_timeout
+                ),
+                key,
+            )
+            for shard in shards + self.agent_shards
+        }
+        seal = (self.tenant_key or self.agent_admin_api_key).get_secret_value()
+        return Agents(clients, tenancy=self.tenancy, tenant_key=seal)
 
     @property
     def outbound(self) -> OutboundPolicy:

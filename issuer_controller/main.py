@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from common.agents import Source
 from common.db import make_engine, migrate, session_factory
 from common.leases import Leases
 from common.tasks import every
@@ -31,7 +32,7 @@ from .api import (
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import MIGRATIONS
-from .models import Lease
+from .models import Institution, Lease
 from .services import affected, claims
 from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
@@ -70,7 +71,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         await migrate(engine, MIGRATIONS)
         sessions = session_factory(engine)
-        agent, http = app.state.agent, httpx.AsyncClient(timeout=settings.fetch_timeout)
+        agents, http = app.state.agents, httpx.AsyncClient(timeout=settings.fetch_timeout)
         chain = (
             ChainClient(
                 settings.chain_rpc_url,
@@ -82,11 +83,11 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         )
         ctx = IssuerContext(
             settings=settings,
-            agent=agent,
+            agents=agents,
             engine=engine,
             sessions=sessions,
             http=http,
-            ports=chain_ports(agent, chain, http, settings),
+            ports=chain_ports(agents.main, chain, http, settings),
             didcomm=asyncio.Semaphore(settings.didcomm_concurrency),
             chain=chain,
             leases=Leases(sessions, Lease),
@@ -102,9 +103,12 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         finally:
             await ctx.close()
 
-    async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:
-        await on_webhook(app.state.issuer, topic, payload)
-        await claims.on_webhook(app.state.issuer, topic, payload)
+    async def webhook(app: FastAPI, topic: str, payload: dict[str, Any], source: Source) -> None:
+        ctx: IssuerContext = app.state.issuer
+        async with ctx.sessions() as session:
+            agent = await ctx.agents.of_source(session, Institution, source)
+        await on_webhook(ctx, topic, payload, agent)
+        await claims.on_webhook(ctx, topic, payload, agent)
 
     return create_controller_app(
         settings,

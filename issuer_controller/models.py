@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from common.agents import TenantColumns
 from common.clock import now
 from common.leases import LeaseRow
 from common.lifecycle import Lifecycle
@@ -27,7 +28,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
 
 
-class Institution(Base):
+class Institution(TenantColumns, Base):
     __tablename__ = "institutions"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -28,6 +28,9 @@ class InstitutionOut(BaseModel):
         None,
         description="The institution's own chain account: owns its status lists; bind it when accrediting",
     )
+    agent_shard: str = Field(
+        description="The agent shard holding its wallet (where its DIDComm traffic goes)"
+    )
 
 
 class InstitutionCreated(InstitutionOut):

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from agent.client import AdminClient
 from revocation.accreditation import ANY, accredit
 from revocation.chain import ChainClient
 
@@ -174,6 +175,12 @@ async def register_employer(
     )
     expect(response.status_code == 201, f"registering {name}: {response.text}")
     return {"X-API-Key": response.json()["api_key"]}
+
+
+async def employer_agent(http: httpx.AsyncClient, stack: Stack, auth: dict[str, str]) -> AdminClient:
+    """The employer's own wallet on the verifier agent (to look at its exchanges)."""
+    me = (await http.get("/v1/employers/me", headers=auth)).json()
+    return await stack.owner_agent("verifier", me["id"])
 
 
 async def ask_and_answer(

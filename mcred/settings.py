@@ -30,3 +30,8 @@ class StackSettings(BaseSettings):
     """A part that crashes this many times within ``restart_window`` seconds is not started again: the stack
     stops, saying why. Until then each crash is followed by a restart after 0.5 s, doubling up to 30 s."""
     restart_window: float = 60.0
+    issuer_shards: int = 1
+    """Issuer agents (shards); institutions are spread over them, each a tenant of one."""
+    tenancy: bool = True
+    """Institutions and employers as tenants of their agents (ACA-Py multitenancy); False: one shared wallet
+    per agent, as before tenancy."""

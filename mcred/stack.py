@@ -25,7 +25,10 @@ from urllib.parse import urlsplit
 
 import asyncpg
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from agent.client import AdminClient
 from agent.config import AgentRole, PostgresWallets
 from agent.keyfiles import Redactor, private_dir, secret_file, tighten, write_private
 from agent.process import (
@@ -37,7 +40,8 @@ from agent.process import (
     retry_taken_port,
     rss_bytes,
 )
-from agent.supervisor import AgentSupervisor, RestartPolicy, Restarts, keep_running
+from agent.supervisor import AgentSupervisor, RestartPolicy, Restarts, RunningAgent, keep_running
+from common.agents import MAIN_SHARD, Agents, Tenancy
 from revocation.chain import ChainClient
 from revocation.deploy import ensure_deployed
 
@@ -122,6 +126,12 @@ class Stack:
         self.redact.add(key)
         return key
 
+    def tenant_key_of(self, controller: str) -> str:
+        """Seals the controller's stored tenant tokens (``common.agents``), made on first start."""
+        key = secret_file(self.data_dir / controller / "tenant.key", lambda: secrets.token_urlsafe(32))
+        self.redact.add(key)
+        return key
+
     @property
     def operator_key(self) -> str:
         return self.operator_key_of("issuer")
@@ -149,12 +159,13 @@ class Stack:
             verifier_port = self._reserve_port("verifier")
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._start_chain())
-                for role, webhook in (
-                    (AgentRole.ISSUER, f"http://{s.host}:{issuer_port}/webhooks"),
-                    (AgentRole.VERIFIER, f"http://{s.host}:{verifier_port}/webhooks"),
-                    (AgentRole.LEARNER, None),
-                ):
-                    group.create_task(self._start_agent(role, webhook))
+                issuer_hook = f"http://{s.host}:{issuer_port}/webhooks"
+                for name in self.issuer_shards.values():
+                    group.create_task(self._start_agent(AgentRole.ISSUER, issuer_hook, name))
+                group.create_task(
+                    self._start_agent(AgentRole.VERIFIER, f"http://{s.host}:{verifier_port}/webhooks")
+                )
+                group.create_task(self._start_agent(AgentRole.LEARNER, None))
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._start_controller("issuer"))
                 group.create_task(self._start_controller("verifier"))
@@ -193,8 +204,9 @@ class Stack:
             self._http = None
 
     async def stop_part(self, name: str) -> None:
-        """Stop one part alone (``chain``, ``issuer`` or ``verifier``), its state kept, its port released:
-        an outage, as the other parts see it (not restarted: it did not crash)."""
+        """Stop one part alone (``chain``, a controller or an agent such as ``issuer-shard-2-agent``), its
+        state kept, its port released: an outage, as the other parts see it (not restarted: it did not
+        crash)."""
         await self._unwatch(name)
         await self._processes.pop(name).stop()
         self.components.pop(name)
@@ -205,6 +217,8 @@ class Stack:
         """Start it again on the same port (after ``stop_part``)."""
         if name == "chain":
             await self._start_chain()
+        elif name.endswith("-agent"):
+            self._record_agent(name, await self.agents.restart(name.removesuffix("-agent")))
         else:
             self._reserve_port(name)
             await self._start_controller(name)
@@ -321,9 +335,18 @@ class Stack:
             await client.aclose()
         tighten(chain_dir)  # revocation.deploy writes deployments.json with the default mode
 
-    async def _start_agent(self, role: AgentRole, webhook_url: str | None) -> None:
-        agent = await self.agents.start(role, webhook_url=webhook_url)
-        name = f"{role.value}-agent"
+    @property
+    def issuer_shards(self) -> dict[str, str]:
+        """Shard name → its agent's name: ``main`` is the ``issuer`` agent, then ``shard-2`` …"""
+        extra = range(2, self.settings.issuer_shards + 1)
+        return {MAIN_SHARD: "issuer", **{f"shard-{k}": f"issuer-shard-{k}" for k in extra}}
+
+    async def _start_agent(self, role: AgentRole, webhook_url: str | None, name: str | None = None) -> None:
+        tenants = self.settings.tenancy and role != AgentRole.LEARNER
+        agent = await self.agents.start(role, name=name, webhook_url=webhook_url, multitenant=tenants)
+        self._record_agent(f"{name or role.value}-agent", agent)
+
+    def _record_agent(self, name: str, agent: RunningAgent) -> None:
         self._processes[name] = agent.process
         self.components[name] = ComponentInfo(
             name, "agent", agent.admin_url, agent.process.pid,
@@ -341,6 +364,15 @@ class Stack:
             "PUBLIC_URL": f"http://{s.public_host}:{self._controller_ports[name]}" if s.public_host else url,
         }
         settings["ADMIN_API_KEY"] = self.operator_key_of(name)
+        settings["TENANCY"] = str(s.tenancy).lower()
+        settings["TENANT_KEY"] = self.tenant_key_of(name)
+        if name == "issuer":
+            shards = [
+                {"name": shard, "admin_url": self.agents.agents[agent_name].admin_url,
+                 "admin_api_key": self.agents.agents[agent_name].launch.admin_api_key}
+                for shard, agent_name in self.issuer_shards.items() if shard != MAIN_SHARD
+            ]  # fmt: skip
+            settings["AGENT_SHARDS"] = json.dumps(shards)
         settings["CHAIN_RPC_URL"] = self.components["chain"].url
         settings["STATUS_REGISTRY"] = self.contracts["StatusRegistry"]
         settings["ISSUER_REGISTRY"] = self.contracts["IssuerRegistry"]
@@ -378,6 +410,39 @@ class Stack:
         self._watch(instance)
         self._write_state()
         return self.components[instance]
+
+    async def own_wallet(self, agent: str, name: str) -> AdminClient:
+        """A wallet of its own on one of the stack's agents, for a test or the bench to act as a raw ACA-Py
+        controller would: a new tenant when the agent is multitenant, else its one wallet."""
+        running = self.agents.agents[agent]
+        if not running.launch.multitenant:
+            return running.client
+        _, token = await running.client.create_tenant(f"{name}-{secrets.token_hex(4)}", label=name)
+        return running.client.as_tenant(token)
+
+    async def owner_agent(self, controller: str, owner_id: str) -> AdminClient:
+        """An institution's (``issuer``) or employer's (``verifier``) own wallet on its shard, reached as its
+        controller reaches it: for tests and the bench, which look inside. Closing it closes nothing."""
+        table = {"issuer": "institutions", "verifier": "employers"}[controller]
+        engine = create_async_engine(await self.database_url(controller))
+        try:
+            async with engine.connect() as connection:
+                row = (
+                    await connection.execute(
+                        text(f"SELECT agent_shard, wallet_id, wallet_token FROM {table} WHERE id = :id"),  # noqa: S608
+                        {"id": owner_id},
+                    )
+                ).one()
+        finally:
+            await engine.dispose()
+        shards = self.issuer_shards if controller == "issuer" else {MAIN_SHARD: "verifier"}
+        running = {shard: self.agents.agents[name] for shard, name in shards.items()}
+        agents = Agents(
+            {shard: (agent.client, agent.launch.admin_api_key) for shard, agent in running.items()},
+            tenancy=self.settings.tenancy,
+            tenant_key=self.tenant_key_of(controller),
+        )
+        return agents.of(Tenancy(*row))
 
     async def database_url(self, controller: str) -> str:
         """A SQLite file under the data directory, or the controller's own PostgreSQL database."""

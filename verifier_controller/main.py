@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from common.agents import Source
 from common.db import make_engine, migrate, session_factory
 from common.leases import Leases
 from common.tasks import every
@@ -20,7 +21,7 @@ from .api import employers, oid4vp, proof_requests, public, verifications
 from .config import VerifierSettings
 from .context import VerifierContext
 from .db import MIGRATIONS
-from .models import Lease
+from .models import Employer, Lease
 from .services.proof_requests import on_webhook, reconcile
 
 READ_ONLY_KEY = "0x" + "01" * 32
@@ -36,12 +37,12 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
         await migrate(engine, MIGRATIONS)
         sessions = session_factory(engine)
         http = httpx.AsyncClient(timeout=settings.fetch_timeout, follow_redirects=False)
-        agent = app.state.agent
+        agents = app.state.agents
         chain = ChainClient(settings.chain_rpc_url, READ_ONLY_KEY) if settings.chain_rpc_url else None
-        ports = chain_ports(agent, chain, http, settings)
+        ports = chain_ports(agents.main, chain, http, settings)
         ctx = VerifierContext(
             settings=settings,
-            agent=agent,
+            agents=agents,
             engine=engine,
             sessions=sessions,
             http=http,
@@ -58,8 +59,11 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
         finally:
             await ctx.close()
 
-    async def webhook(app: FastAPI, topic: str, payload: dict[str, Any]) -> None:
-        await on_webhook(app.state.verifier, topic, payload)
+    async def webhook(app: FastAPI, topic: str, payload: dict[str, Any], source: Source) -> None:
+        ctx: VerifierContext = app.state.verifier
+        async with ctx.sessions() as session:
+            agent = await ctx.agents.of_source(session, Employer, source)
+        await on_webhook(ctx, topic, payload, agent)
 
     return create_controller_app(
         settings,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from common.agents import TenantColumns
 from common.clock import now
 from common.leases import LeaseRow
 from common.lifecycle import Lifecycle
@@ -26,7 +27,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime(timezone=True)}
 
 
-class Employer(Base):
+class Employer(TenantColumns, Base):
     __tablename__ = "employers"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

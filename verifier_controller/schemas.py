@@ -18,6 +18,9 @@ class EmployerOut(BaseModel):
     name: str
     logo_url: str | None
     created_at: UtcDatetime
+    agent_shard: str = Field(
+        description="The agent shard holding its wallet (where its DIDComm traffic goes)"
+    )
 
 
 class EmployerCreated(EmployerOut):

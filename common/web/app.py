@@ -4,7 +4,7 @@ every response (docs/security.md)."""
 
 from __future__ import annotations
 
-import hmac
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from agent.client import AdminClient
-
+from ..agents import MAIN_SHARD, Agents, Source
 from ..errors import Unauthorized
 from ..settings import ControllerSettings
 from .headers import SECURITY_HEADERS, SecurityHeaders, docs_policy
@@ -23,16 +22,16 @@ from .html import install_static
 from .problems import install_problem_handlers, problem_response
 from .uploads import RequestLimits
 
-__all__ = ["AgentDep", "PROBLEM_RESPONSES", "create_controller_app"]
+__all__ = ["PROBLEM_RESPONSES", "create_controller_app"]
 
 log = logging.getLogger(__name__)
 
 
-async def get_agent(request: Request) -> AdminClient:
-    return request.app.state.agent
+async def get_agents(request: Request) -> Agents:
+    return request.app.state.agents
 
 
-AgentDep = Annotated[AdminClient, Depends(get_agent)]
+AgentsDep = Annotated[Agents, Depends(get_agents)]
 
 health_router = APIRouter(tags=["health"])
 
@@ -70,34 +69,41 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     operation_id="health-get",
     responses={503: {"description": "Degraded: what is missing", "content": {"application/json": {}}}},
 )
-async def health(request: Request, agent: AgentDep) -> JSONResponse:
-    """200 when the controller and its agent can take work, 503 (with what is missing) otherwise."""
-    ready = await agent.is_ready()
+async def health(request: Request, agents: AgentsDep) -> JSONResponse:
+    """200 when the controller and its agents can take work; still 200 with one shard down (the other
+    shards' institutions keep working, so a balancer must keep sending them here), the status saying so;
+    503 when no agent is ready."""
+    answers = await asyncio.gather(*(agents.base(name).is_ready() for name in agents.names))
+    ready = dict(zip(agents.names, answers, strict=True))
     body = {
-        "status": "ok" if ready else "degraded",
+        "status": "ok" if all(ready.values()) else "degraded",
         "service": request.app.title,
         "version": request.app.version,
-        "agent": {"ready": ready},
+        "agent": {"ready": ready[MAIN_SHARD]},
+        "shards": {name: {"ready": up} for name, up in ready.items()},
     }
-    return JSONResponse(body, status_code=200 if ready else 503)
+    return JSONResponse(body, status_code=200 if any(ready.values()) else 503)
 
 
 webhook_router = APIRouter(tags=["webhooks"], include_in_schema=False)
 
-WebhookHandler = Callable[[FastAPI, str, dict[str, Any]], Awaitable[None]]
+
+WebhookHandler = Callable[[FastAPI, str, dict[str, Any], Source], Awaitable[None]]
 
 
 @webhook_router.post("/webhooks/topic/{topic}/")
 async def webhook(request: Request, topic: str, payload: dict[str, Any]) -> dict[str, str]:
-    """Events from our own agent, handed to the controller's handler. The agent sends the admin API key the
-    two share as ``x-api-key`` (agent.config): an event from anyone else is refused, unread."""
-    shared = request.app.state.settings.agent_admin_api_key.get_secret_value()
-    if not hmac.compare_digest((request.headers.get("x-api-key") or "").encode(), shared.encode()):
-        raise Unauthorized("webhooks are taken from this controller's own agent only")
-    log.debug("webhook %s: %s", topic, payload.get("state"))
+    """Events from our own agents, handed to the controller's handler. Each agent sends the admin API key it
+    shares with us as ``x-api-key`` (agent.config): an event from anyone else is refused, unread. A
+    tenant's event carries its wallet in ``x-wallet-id``."""
+    agents: Agents = request.app.state.agents
+    shard = agents.shard_with_key(request.headers.get("x-api-key") or "")
+    if shard is None:
+        raise Unauthorized("webhooks are taken from this controller's own agents only")
+    log.debug("webhook %s from %s: %s", topic, shard, payload.get("state"))
     handler: WebhookHandler | None = request.app.state.on_webhook
     if handler is not None:
-        await handler(request.app, topic, payload)
+        await handler(request.app, topic, payload, Source(shard, request.headers.get("x-wallet-id")))
     return {"status": "received"}
 
 
@@ -165,11 +171,7 @@ def create_controller_app(
         _configure_logging(settings.log_level)
         app.state.settings = settings
         app.state.on_webhook = on_webhook
-        app.state.agent = AdminClient(
-            settings.agent_admin_url,
-            settings.agent_admin_api_key.get_secret_value(),
-            timeout=settings.agent_timeout,
-        )
+        app.state.agents = settings.agents()
         try:
             if services is None:
                 yield
@@ -177,7 +179,7 @@ def create_controller_app(
                 async with services(app):
                     yield
         finally:
-            await app.state.agent.aclose()
+            await app.state.agents.aclose()
 
     app = FastAPI(
         title=title, description=description, version=version, lifespan=lifespan,

@@ -152,7 +152,7 @@ async def _list_owner(ctx: IssuerContext, institution_id: str) -> str:
     if await registry.is_delegate(chain, address, owner, relayer):
         return owner
     deadline = int(now().timestamp()) + DELEGATION_TTL
-    signature = await ctx.agent.sign_delegation(
+    signature = await ctx.agents.of(institution).sign_delegation(
         institution.did,
         chain_id=await chain.chain_id(),
         registry=address,

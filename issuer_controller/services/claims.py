@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from agent.client import ACTIVE_CONNECTION_STATES
+from agent.client import ACTIVE_CONNECTION_STATES, AdminClient
 from common import present_proof
 from common.clock import aware
 from common.db import change_row, existing
@@ -40,7 +40,7 @@ CLAIM_LEASE = 120
 async def start_claim(ctx: IssuerContext, pathway: Pathway, learner: Learner) -> Claim:
     async with ctx.sessions() as session:
         institution = await existing(session, Institution, pathway.institution_id)
-    invitation = await ctx.agent.create_invitation(
+    invitation = await ctx.agents.of(institution).create_invitation(
         label=institution.shown_name,
         image_url=institution.logo_url,
         alias=f"claim of {pathway.name}",
@@ -80,12 +80,13 @@ async def update_claim(ctx: IssuerContext, where, change) -> Claim | None:
     return await change_row(ctx.sessions, select(Claim).where(where), change)
 
 
-async def on_webhook(ctx: IssuerContext, topic: str, payload: dict[str, Any]) -> None:
+async def on_webhook(ctx: IssuerContext, topic: str, payload: dict[str, Any], agent: AdminClient) -> None:
+    """``agent``: the wallet the event came from (the institution's)."""
     match present_proof.event(topic, payload):
         case present_proof.Connected(invitation_msg_id, connection_id):
             await _connected(ctx, invitation_msg_id, connection_id)
         case present_proof.Answered(pres_ex_id, _):
-            await _part_answered(ctx, pres_ex_id)
+            await _part_answered(ctx, agent, pres_ex_id)
         case present_proof.Problem(thread_id, description):
             async with ctx.sessions() as session:
                 part = await session.scalar(select(PartRequest).where(PartRequest.thread_id == thread_id))
@@ -114,6 +115,7 @@ async def request_parts(ctx: IssuerContext, claim_id: str) -> None:
     async with ctx.sessions() as session:
         claim = await existing(session, Claim, claim_id)
         pathway = await existing(session, Pathway, claim.pathway_id)
+        agent = ctx.agents.of(await existing(session, Institution, pathway.institution_id))
         stored = {
             p.item: p
             for p in await session.scalars(select(PartRequest).where(PartRequest.claim_id == claim_id))
@@ -134,7 +136,7 @@ async def request_parts(ctx: IssuerContext, claim_id: str) -> None:
                 Criteria(achievement_id=item) if requirement.achievement_ids else Criteria(iqr_code=item)
             )
             record = await present_proof.ask(
-                ctx.agent,
+                agent,
                 required(claim.connection_id, f"claim {claim.id}'s connection"),
                 presentation_definition(criteria, f"{pathway.name}: {requirement.name}"),
                 challenge=part.challenge,
@@ -145,15 +147,15 @@ async def request_parts(ctx: IssuerContext, claim_id: str) -> None:
                 asked = await existing(session, PartRequest, part.id)
                 asked.pres_ex_id, asked.thread_id = record["pres_ex_id"], record["thread_id"]
             if record.get("state") in ("done", "abandoned"):
-                await _part_answered(ctx, record["pres_ex_id"])
+                await _part_answered(ctx, agent, record["pres_ex_id"])
 
 
-async def _part_answered(ctx: IssuerContext, pres_ex_id: str) -> None:
+async def _part_answered(ctx: IssuerContext, agent: AdminClient, pres_ex_id: str) -> None:
     async with ctx.sessions() as session:
         part = await session.scalar(select(PartRequest).where(PartRequest.pres_ex_id == pres_ex_id))
     if part is None or part.state != "requested":
         return
-    answered = await present_proof.answer(ctx.agent, pres_ex_id)
+    answered = await present_proof.answer(agent, pres_ex_id)
     if not answered.ended:
         return
     if answered.presentation is None:
@@ -201,7 +203,7 @@ async def _decide_when_answered(ctx: IssuerContext, claim_id: str) -> None:
         outcome, chosen = await judge(ctx, claim, pathway, institution, parts)
         if not all(r["met"] for r in outcome):
             await _finish(ctx, claim_id, ClaimState.REFUSED, outcome=outcome)
-            await _tell_learner(ctx, claim, outcome)
+            await _tell_learner(ctx, institution, claim, outcome)
             return
         learner = Learner(email=claim.learner_email, name=claim.learner_name)
         offer = await create_offer(
@@ -230,7 +232,9 @@ async def _finish(ctx: IssuerContext, claim_id: str, state: ClaimState, **fields
     await update_claim(ctx, Claim.id == claim_id, final)
 
 
-async def _tell_learner(ctx: IssuerContext, claim: Claim, outcome: list[dict[str, Any]]) -> None:
+async def _tell_learner(
+    ctx: IssuerContext, institution: Institution, claim: Claim, outcome: list[dict[str, Any]]
+) -> None:
     """What is missing or failed, to the learner's wallet (and in the claim, for the institution)."""
     lines = [f"{claim.learner_name or 'Your'} claim was not granted. What is missing or failed:"]
     for requirement in outcome:
@@ -238,7 +242,9 @@ async def _tell_learner(ctx: IssuerContext, claim: Claim, outcome: list[dict[str
             lines.append(f"- {requirement['requirement']} (needs {requirement['needed']}):")
             lines += [f"    {p['item']}: {p['reason']}" for p in requirement["problems"]]
     try:
-        await ctx.agent.send_message(required(claim.connection_id, "the connection"), "\n".join(lines))
+        await ctx.agents.of(institution).send_message(
+            required(claim.connection_id, "the connection"), "\n".join(lines)
+        )
     except Exception as err:  # noqa: BLE001 - the refusal is recorded either way
         log.warning("claim %s: the learner could not be told: %s", claim.id, err)
 
@@ -256,11 +262,20 @@ async def follow_claims(ctx: IssuerContext) -> None:
                 )
             )
         )
+        owners = {
+            pathway_id: ctx.agents.of(institution)
+            for pathway_id, institution in await session.execute(
+                select(Pathway.id, Institution)
+                .join(Institution, Institution.id == Pathway.institution_id)
+                .where(Pathway.id.in_({c.pathway_id for c in claims}))
+            )
+        }
     for claim in claims:
         expired = aware(claim.expires_at) < now()
+        agent = owners[claim.pathway_id]
         if claim.state == ClaimState.INVITED:
             live = [
-                c for c in await ctx.agent.connections(invitation_msg_id=claim.invitation_msg_id)
+                c for c in await agent.connections(invitation_msg_id=claim.invitation_msg_id)
                 if c.get("state") in ACTIVE_CONNECTION_STATES
             ]  # fmt: skip
             if live:
@@ -279,7 +294,7 @@ async def follow_claims(ctx: IssuerContext) -> None:
                 )
             )
         for part in waiting:
-            if part.pres_ex_id is not None and (await present_proof.answer(ctx.agent, part.pres_ex_id)).ended:
-                await _part_answered(ctx, part.pres_ex_id)
+            if part.pres_ex_id is not None and (await present_proof.answer(agent, part.pres_ex_id)).ended:
+                await _part_answered(ctx, agent, part.pres_ex_id)
             elif expired:
                 await _part_missing(ctx, part.id, "the wallet did not answer before the claim expired")

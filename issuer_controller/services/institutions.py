@@ -6,16 +6,26 @@ from common.microcredential import Institution as IssuerProfile
 
 from ..context import IssuerContext
 from ..domain import InstitutionCreate, InstitutionUpdate
-from ..models import Institution
+from ..models import Institution, new_id
 
 
 async def create_institution(ctx: IssuerContext, data: InstitutionCreate) -> tuple[Institution, str]:
-    """A new institution with its own signing DID and chain account in the agent's wallet; returns it and
-    its API key. The account is what an accreditation authority binds to the DID in IssuerRegistry."""
-    did = await ctx.agent.create_did_key()
-    account = await ctx.agent.chain_account(did.did)
+    """A new institution: a tenant wallet of its own on the shard with the fewest, holding its signing DID
+    and chain account; returns it and its API key. The account is what an accreditation authority binds
+    to the DID in IssuerRegistry."""
+    institution_id = new_id()
+    tenancy = await ctx.agents.enrol(
+        ctx.sessions, Institution, f"institution-{institution_id}", label=data.display_name or data.name
+    )
+    agent = ctx.agents.of(tenancy)
+    did = await agent.create_did_key()
+    account = await agent.chain_account(did.did)
     api_key = new_api_key("mci_")
     institution = Institution(
+        id=institution_id,
+        agent_shard=tenancy.agent_shard,
+        wallet_id=tenancy.wallet_id,
+        wallet_token=tenancy.wallet_token,
         name=data.name,
         country_code=data.country_code,
         url=data.url,
@@ -45,7 +55,7 @@ async def update_institution(
 async def record_chain_account(ctx: IssuerContext, institution: Institution) -> str:
     """The chain account of an institution registered before institutions had their own (made now, in its
     agent's wallet, and stored)."""
-    account = await ctx.agent.chain_account(institution.did)
+    account = await ctx.agents.of(institution).chain_account(institution.did)
     async with ctx.sessions() as session, session.begin():
         (await existing(session, Institution, institution.id)).chain_account = account
     return account

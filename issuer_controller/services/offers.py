@@ -21,7 +21,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
-from agent.client import ACTIVE_CONNECTION_STATES, Record
+from agent.client import ACTIVE_CONNECTION_STATES, AdminClient, Record
 from agent.errors import AgentError, AgentNotFoundError, AgentRejectedError, AgentUnavailableError
 from common.clock import aware
 from common.db import change_row, existing
@@ -153,7 +153,7 @@ async def create_offer(
         offer.events.append(OfferEvent(state=OfferState.CONNECTED, detail="on a claim's connection"))
     elif protocol == Protocol.DIDCOMM:
         definition = TemplateDefinition.model_validate(template.definition)
-        invitation = await ctx.agent.create_invitation(
+        invitation = await ctx.agents.of(institution).create_invitation(
             label=institution.shown_name,
             image_url=institution.logo_url,
             alias=f"offer {offer.id}",
@@ -217,11 +217,12 @@ async def public_offer(ctx: IssuerContext, offer_id: str) -> tuple[Offer, Instit
 
 
 # --- webhooks -------------------------------------------------------------------------------------------
-async def on_webhook(ctx: IssuerContext, topic: str, payload: dict[str, Any]) -> None:
+async def on_webhook(ctx: IssuerContext, topic: str, payload: dict[str, Any], agent: AdminClient) -> None:
+    """``agent``: the wallet the event came from (the institution's)."""
     if topic == "connections":
         await _on_connection(ctx, payload)
     elif topic == "issue_credential_v2_0":
-        await _on_credential_exchange(ctx, payload)
+        await _on_credential_exchange(ctx, payload, agent)
     elif topic == "problem_report":
         thread = (payload.get("~thread") or {}).get("thid")
         description = (payload.get("description") or {}).get("en", "problem report")
@@ -243,15 +244,17 @@ async def _on_connection(ctx: IssuerContext, payload: dict[str, Any]) -> None:
         ctx.tasks.spawn(send_credential(ctx, moved), name=f"send credential {moved}")
 
 
-async def _on_credential_exchange(ctx: IssuerContext, payload: dict[str, Any]) -> None:
+async def _on_credential_exchange(ctx: IssuerContext, payload: dict[str, Any], agent: AdminClient) -> None:
     # By connection: each offer has its own, and the wallet may answer before we stored the exchange id;
     # events of an exchange the offer replaced (an unanswered one, withdrawn) are not the offer's.
     if payload.get("connection_id") and payload.get("cred_ex_id"):
         current = or_(Offer.cred_ex_id.is_(None), Offer.cred_ex_id == payload["cred_ex_id"])
-        await _apply_exchange(ctx, and_(Offer.connection_id == payload["connection_id"], current), payload)
+        await _apply_exchange(
+            ctx, agent, and_(Offer.connection_id == payload["connection_id"], current), payload
+        )
 
 
-async def _apply_exchange(ctx: IssuerContext, where, record: Record) -> None:
+async def _apply_exchange(ctx: IssuerContext, agent: AdminClient, where, record: Record) -> None:
     ids = {"cred_ex_id": record["cred_ex_id"], "thread_id": record.get("thread_id")}
     state = record.get("state")
     if state == "offer-sent":
@@ -259,7 +262,7 @@ async def _apply_exchange(ctx: IssuerContext, where, record: Record) -> None:
     elif state == "done":
         credential = ((record.get("by_format") or {}).get("cred_issue") or {}).get("ld_proof")
         if credential is None:
-            record = await ctx.agent.credential_exchange(record["cred_ex_id"])
+            record = await agent.credential_exchange(record["cred_ex_id"])
             credential = record["by_format"]["cred_issue"]["ld_proof"]
         await _advance(
             ctx, where, OfferState.ISSUED, "stored by the wallet",
@@ -328,13 +331,14 @@ async def _send_credential(ctx: IssuerContext, offer_id: str) -> bool:
         offer = await session.get(Offer, offer_id)
         if offer is None or offer.state != OfferState.CONNECTED:
             return False
+        agent = ctx.agents.of(await existing(session, Institution, offer.institution_id))
         started = [
             record
-            for record in await ctx.agent.credential_exchanges(connection_id=offer.connection_id)
+            for record in await agent.credential_exchanges(connection_id=offer.connection_id)
             if record["state"] != "abandoned"
         ]
     if started:
-        await _apply_exchange(ctx, Offer.id == offer_id, started[0])
+        await _apply_exchange(ctx, agent, Offer.id == offer_id, started[0])
         return started[0]["state"] not in ("done", "abandoned")
     await _deliver(ctx, offer_id)
     return True
@@ -346,29 +350,29 @@ async def _deliver(ctx: IssuerContext, offer_id: str, replacing: str | None = No
     await ensure_lists_on_chain(ctx, offer_id)
     async with ctx.sessions() as session:
         offer = await existing(session, Offer, offer_id)
+        institution = await existing(session, Institution, offer.institution_id)
+        agent = ctx.agents.of(institution)
         connection_id = required(offer.connection_id, f"connected offer {offer_id}'s connection")
-        holder = offer.holder_did or await holder_did(ctx.agent, connection_id)
+        holder = offer.holder_did or await holder_did(agent, connection_id)
         wallet, standard = await _credentials(session, offer, holder, ctx.settings.public_url)
     if offer.standard_credential is None:
-        signed = await ctx.agent.sign_data_integrity(standard)
+        signed = await agent.sign_data_integrity(standard)
         await _update(ctx, offer_id, holder_did=holder, standard_credential=ob3_document(signed))
-    record = await ctx.agent.offer_credential(
+    record = await agent.offer_credential(
         connection_id,
         wallet,
         {"proofType": Profile.WALLET.proof_type, "proofPurpose": "assertionMethod"},
         comment=wallet["name"],
     )
     if replacing is None:
-        await _apply_exchange(ctx, Offer.id == offer_id, record)
+        await _apply_exchange(ctx, agent, Offer.id == offer_id, record)
         return
     await _update(
         ctx, offer_id, event=(OfferState.OFFERED, "offered again: the wallet did not answer the first offer"),
         cred_ex_id=record["cred_ex_id"], thread_id=record["thread_id"],
     )  # fmt: skip
     try:
-        await ctx.agent.abandon_credential_exchange(
-            replacing, "replaced by a new offer of the same credential"
-        )
+        await agent.abandon_credential_exchange(replacing, "replaced by a new offer of the same credential")
     except AgentNotFoundError:
         pass
 
@@ -440,28 +444,38 @@ async def reconcile(ctx: IssuerContext) -> dict[str, int]:
                 .order_by(Offer.updated_at)
             )
         )
+        owners = {o.institution_id for o in pending}
+        institutions = {
+            i.id: i for i in await session.scalars(select(Institution).where(Institution.id.in_(owners)))
+        }
     followed = [o for o in pending if o.state == OfferState.OFFERED][:RECONCILE_BATCH]
-    invited = [o for o in pending if o.state == OfferState.INVITED and o.protocol == Protocol.DIDCOMM]
+    invited = {
+        o.institution_id for o in pending if o.state == OfferState.INVITED and o.protocol == Protocol.DIDCOMM
+    }
     by_invitation: dict[str, list[Record]] = {}
-    if invited:
-        for state in ("active", "request"):
-            for connection in await ctx.agent.connections(state=state):
-                if invitation := connection.get("invitation_msg_id"):
-                    by_invitation.setdefault(invitation, []).append(connection)
+    for institution_id in invited:
+        try:
+            for state in ("active", "request"):
+                for connection in await ctx.agents.of(institutions[institution_id]).connections(state=state):
+                    if invitation := connection.get("invitation_msg_id"):
+                        by_invitation.setdefault(invitation, []).append(connection)
+        except AgentError as err:  # its shard is down: the others' offers still move
+            log.warning("reconcile: institution %s's connections: %s", institution_id, err)
     moved: dict[str, int] = {}
     for offer in [o for o in pending if o.state != OfferState.OFFERED] + followed:
+        agent = ctx.agents.of(institutions[offer.institution_id])
         try:
             if offer.protocol == Protocol.OID4VCI:
                 state = await _reconcile_oid4vci(ctx, offer)
             elif offer.state == OfferState.INVITED:
                 state = await _reconcile_invited(
-                    ctx, offer, by_invitation.get(offer.invitation_msg_id or "", [])
+                    ctx, agent, offer, by_invitation.get(offer.invitation_msg_id or "", [])
                 )
             elif offer.state == OfferState.CONNECTED:
                 ctx.tasks.spawn(send_credential(ctx, offer.id), name=f"send credential {offer.id}")
                 state = None
             else:
-                state = await _follow_exchange(ctx, offer)
+                state = await _follow_exchange(ctx, agent, offer)
         except AgentError as err:
             log.warning("reconcile %s: %s", offer.id, err)
             continue
@@ -470,7 +484,9 @@ async def reconcile(ctx: IssuerContext) -> dict[str, int]:
     return moved
 
 
-async def _reconcile_invited(ctx: IssuerContext, offer: Offer, connections: list[Record]) -> str | None:
+async def _reconcile_invited(
+    ctx: IssuerContext, agent: AdminClient, offer: Offer, connections: list[Record]
+) -> str | None:
     live = [c for c in connections if c.get("state") in ACTIVE_CONNECTION_STATES]
     if live:
         await _on_connection(ctx, {**live[0], "invitation_msg_id": offer.invitation_msg_id})
@@ -478,7 +494,7 @@ async def _reconcile_invited(ctx: IssuerContext, offer: Offer, connections: list
     for waiting in connections:
         # The wallet's request arrived but our agent never answered it (overload, a crash).
         if waiting.get("rfc23_state") == "request-received" and _stale(ctx, waiting):
-            await ctx.agent.accept_connection_request(waiting["connection_id"])
+            await agent.accept_connection_request(waiting["connection_id"])
     if aware(offer.expires_at) < now() and await _advance(
         ctx, Offer.id == offer.id, OfferState.EXPIRED,
         f"the invitation was not accepted within {ctx.settings.offer_ttl_hours:g} h",
@@ -512,24 +528,22 @@ def _stale(ctx: IssuerContext, record: Record) -> bool:
     return now() - _updated_at(record) > timedelta(seconds=ctx.settings.exchange_timeout)
 
 
-async def _follow_exchange(ctx: IssuerContext, offer: Offer) -> str | None:
+async def _follow_exchange(ctx: IssuerContext, agent: AdminClient, offer: Offer) -> str | None:
     """An offered credential: apply what the agent knows; an exchange stuck longer than
     ``exchange_timeout`` (a crash, a lost message) is resumed, re-offered or closed — never doubled."""
     try:
-        record = await ctx.agent.credential_exchange(
-            required(offer.cred_ex_id, f"offer {offer.id}'s exchange")
-        )
+        record = await agent.credential_exchange(required(offer.cred_ex_id, f"offer {offer.id}'s exchange"))
     except AgentNotFoundError:  # the agent's exchange record is gone (a restored backup): offer anew
         await _deliver(ctx, offer.id, replacing=offer.cred_ex_id)
         return None
     state = record.get("state")
     if state in ("done", "abandoned"):
-        await _apply_exchange(ctx, Offer.id == offer.id, record)
+        await _apply_exchange(ctx, agent, Offer.id == offer.id, record)
         return state
     if not _stale(ctx, record):
         return None
     if state == "request-received":  # the crash came between the wallet's request and our answer
-        await ctx.agent.issue_credential(record["cred_ex_id"])
+        await agent.issue_credential(record["cred_ex_id"])
         return None
     if state == "credential-issued":
         # Sent, never confirmed: the credential or the wallet's acknowledgement was lost. Offering again

@@ -357,4 +357,4 @@ async def _sign(ctx: IssuerContext, offer: Offer, holder_jwk: dict[str, Any]) ->
         award=Award.model_validate(offer.award),
     )
     payload, disclosures = disclose(claims)
-    return compact(await ctx.agent.sign_jwt(institution.did, payload, typ=TYP), disclosures)
+    return compact(await ctx.agents.of(institution).sign_jwt(institution.did, payload, typ=TYP), disclosures)

@@ -81,11 +81,11 @@ async def signed_list(ctx: IssuerContext, list_id: str, *, token: bool = False) 
     if token:
         lst = bits_of(status_list).encode()
         claims = status_list_claims(url, lst, int(now().timestamp()), ctx.settings.token_status_ttl)
-        signed_jwt = await ctx.agent.sign_jwt(institution.did, claims, typ=TOKEN_LIST_TYP)
+        signed_jwt = await ctx.agents.of(institution).sign_jwt(institution.did, claims, typ=TOKEN_LIST_TYP)
         values, body = {"token": signed_jwt}, signed_jwt.encode()
     else:
         unsigned = list_credential(url, institution.did, status_list.purpose, bits_of(status_list).encode())
-        signed = await ctx.agent.sign_data_integrity(unsigned)
+        signed = await ctx.agents.of(institution).sign_data_integrity(unsigned)
         values, body = {"credential": signed}, _credential_body(signed)
     async with ctx.sessions() as session, session.begin():
         await session.execute(

@@ -35,7 +35,11 @@ async def own_stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[S
 async def setup(own_stack: Stack) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=own_stack.components["issuer"].url, timeout=30) as http:
         enrolled = await enrol(http, own_stack.operator_key, "Szkoła Policealna")
-    return {"auth": enrolled.auth, "template": enrolled.template["id"]}
+    return {
+        "auth": enrolled.auth,
+        "template": enrolled.template["id"],
+        "institution": enrolled.institution["id"],
+    }
 
 
 def csv_of(rows: int) -> bytes:
@@ -130,14 +134,14 @@ async def until(stack: Stack, setup: dict[str, Any], job: str, done, timeout: fl
     try:
         return await eventually(progress, until=done, timeout=timeout, interval=0.5, what="bulk progress")
     except TimeoutError as err:
-        raise TimeoutError(f"{err}; the agents hold: {await agent_states(stack)}") from err
+        raise TimeoutError(f"{err}; the agents hold: {await agent_states(stack, setup)}") from err
 
 
-async def agent_states(stack: Stack) -> dict[str, Any]:
-    """How many connections and exchanges each agent holds, by state: where a stalled run stopped."""
+async def agent_states(stack: Stack, setup: dict[str, Any]) -> dict[str, Any]:
+    """How many connections and exchanges each wallet holds, by state: where a stalled run stopped."""
     held: dict[str, Any] = {}
-    for name in ("issuer", "learner"):
-        client = stack.agents.agents[name].client
+    institution = await stack.owner_agent("issuer", setup["institution"])
+    for name, client in (("issuer", institution), ("learner", stack.agents.agents["learner"].client)):
         connections = await client.connections()
         exchanges = await client.credential_exchanges()
         held[name] = {
@@ -149,7 +153,7 @@ async def agent_states(stack: Stack) -> dict[str, Any]:
     return held
 
 
-async def assert_nothing_twice(stack: Stack, rows: list[dict[str, Any]]) -> None:
+async def assert_nothing_twice(stack: Stack, setup: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     """The wallet holds each issued credential once; the issuer made one live exchange per offer."""
     held = Counter(
         c["cred_value"]["id"] for c in await stack.agents.agents["learner"].client.w3c_credentials()
@@ -157,7 +161,7 @@ async def assert_nothing_twice(stack: Stack, rows: list[dict[str, Any]]) -> None
     ids = {r["credential_id"] for r in rows if r["state"] == "issued"}
     assert {i: held[i] for i in ids} == dict.fromkeys(ids, 1)
     connections = {r["id"]: r for r in rows}
-    exchanges = await stack.agents.agents["issuer"].client.credential_exchanges()
+    exchanges = await (await stack.owner_agent("issuer", setup["institution"])).credential_exchanges()
     live = Counter(x["connection_id"] for x in exchanges if x["state"] != "abandoned")
     assert all(count == 1 for count in live.values()), [c for c, n in live.items() if n > 1]
     assert connections
@@ -171,7 +175,7 @@ async def test_200_learners_all_issued_once(own_stack: Stack, setup: dict[str, A
     elapsed = time.monotonic() - started
     assert progress["by_state"] == {"issued": LEARNERS}, progress
     rows = await get(own_stack, setup, f"/v1/bulk-issuances/{job}/offers")
-    await assert_nothing_twice(own_stack, rows)
+    await assert_nothing_twice(own_stack, setup, rows)
     print(f"\nbulk: {LEARNERS} learners issued in {elapsed:.1f} s = {LEARNERS / elapsed:.1f}/s end to end")
 
 
@@ -196,5 +200,5 @@ async def test_issuer_agent_killed_mid_run_every_row_ends_final_nothing_twice(
     progress = await until(stack, setup, job, lambda p: p["finished"], timeout=180)
     rows = await get(stack, setup, f"/v1/bulk-issuances/{job}/offers")
     assert all(r["error"] for r in rows if r["state"] != "issued"), "a row ended without a reason"
-    await assert_nothing_twice(stack, rows)
+    await assert_nothing_twice(stack, setup, rows)
     print(f"\ncrash: killed at {at_kill['by_state']}; ended {progress['by_state']}; rescanned {len(waiting)}")

@@ -199,7 +199,7 @@ async def test_the_wallet_can_prove_the_bound_did_in_a_presentation(
     issued: dict[str, Any], stack: Stack
 ) -> None:
     """Holder binding works end to end: the did:key of the connection key signs the presentation."""
-    verifier = stack.agents.agents["verifier"].client
+    verifier = await stack.own_wallet("verifier", "a verifier")
     learner = stack.agents.agents["learner"].client
     invitation = await verifier.create_invitation(alias="learner")
     oob = await learner.receive_invitation(invitation.message)

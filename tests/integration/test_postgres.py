@@ -40,7 +40,15 @@ async def test_issue_verify_and_restart_on_postgres(pg_stack: Stack) -> None:
     finally:
         await connection.close()
     suffixes = {r["datname"].removeprefix(prefix + "_") for r in rows}
-    assert suffixes == {"issuer", "verifier", "wallet_issuer", "wallet_verifier", "wallet_learner"}
+    assert suffixes == {
+        "issuer",
+        "verifier",
+        "wallet_issuer",
+        "wallet_verifier",
+        "wallet_learner",
+        "tenants_issuer",
+        "tenants_verifier",
+    }
     assert not list(stack.data_dir.glob("agents/*/wallet"))  # no SQLite wallet was made
 
     await stack.down()

@@ -13,6 +13,7 @@ import pytest
 from mcred.scenario import (
     FINAL_REQUEST,
     accredited_holding,
+    employer_agent,
     eventually,
     failures,
     holds,
@@ -106,9 +107,9 @@ async def test_no_verdict_while_the_chain_is_down(own_stack: Stack) -> None:
     async with httpx.AsyncClient(base_url=stack.components["issuer"].url, timeout=30) as issuer:
         enrolled, offer = await accredited_holding(issuer, stack, "Akademia Łańcucha")
         standard = (await issuer.get(f"/v1/credentials/{offer['id']}/download", headers=enrolled.auth)).json()
-    agent = stack.agents.agents["verifier"].client
     async with httpx.AsyncClient(base_url=stack.components["verifier"].url, timeout=30) as verifier:
         employer = await register_employer(verifier, stack, "Firma Cierpliwa")
+        agent = await employer_agent(verifier, stack, employer)
         criteria = {"achievement_id": enrolled.template["achievement_id"]}
         before = {r["pres_ex_id"] for r in await agent.presentation_exchanges()}
         await stack.stop_part("chain")

@@ -39,6 +39,7 @@ async def material(issuer: httpx.AsyncClient, verifier: httpx.AsyncClient, stack
         "presentation": answered["presentation"],
         "challenge": answered["challenge"],
         "did": enrolled.institution["did"],
+        "institution": enrolled.institution["id"],
         "employer": employer,
     }
 
@@ -53,10 +54,13 @@ def checks_of(response: httpx.Response) -> dict[str, dict[str, Any]]:
     return {c["id"]: c for c in response.json()["report"]["credentials"][0]["checks"]}
 
 
-async def resigned(stack: Stack, credential: dict[str, Any], **changes: Any) -> dict[str, Any]:
+async def resigned(
+    stack: Stack, material: dict[str, Any], credential: dict[str, Any], **changes: Any
+) -> dict[str, Any]:
     """The issuer's own agent signs a changed copy: a genuine signature over the wrong dates."""
     unsigned = {k: v for k, v in credential.items() if k != "proof"} | changes
-    return ob3_document(await stack.agents.agents["issuer"].client.sign_data_integrity(unsigned))
+    institution = await stack.owner_agent("issuer", material["institution"])
+    return ob3_document(await institution.sign_data_integrity(unsigned))
 
 
 async def test_genuine_credential_badge_and_presentation_pass(
@@ -126,7 +130,7 @@ async def test_expired_and_not_yet_valid_fail_the_validity_window(
     past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     future = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
     for changes, says in (({"validUntil": past}, "Expired"), ({"validFrom": future}, "Not yet valid")):
-        response = await verify(verifier, await resigned(stack, material["standard"], **changes))
+        response = await verify(verifier, await resigned(stack, material, material["standard"], **changes))
         checks = checks_of(response)
         assert checks["proof.signature"]["status"] == "passed"
         assert checks["validity.window"]["status"] == "failed"
@@ -188,7 +192,7 @@ async def test_a_credential_that_is_not_a_microcredential_says_what_is_missing(
     achievement = bare["credentialSubject"]["achievement"]
     for name in ("assessmentType", "participationForm", "qualityAssurance"):
         achievement.pop(name, None)
-    checks = checks_of(await verify(verifier, await resigned(stack, bare)))
+    checks = checks_of(await verify(verifier, await resigned(stack, material, bare)))
     assert checks["microcredential.eu_elements"]["status"] == "failed"
     assert "type of assessment" in checks["microcredential.eu_elements"]["problem"]["detail"]
 

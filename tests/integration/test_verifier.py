@@ -20,6 +20,7 @@ from mcred.scenario import (
     Enrolled,
     accredited_holding,
     ask_and_answer,
+    employer_agent,
     eventually,
     failures,
     outcome,
@@ -214,7 +215,7 @@ async def test_asking_again_after_a_crash_adopts_the_exchange_already_started(
     request's challenge is found on the connection and adopted; the wallet is not asked twice."""
     enrolled, _ = await accredited_holding(issuer, stack, "Akademia Pamięci")
     request = await ask_and_answer(verifier, employer, stack, criteria_for(enrolled))
-    agent = stack.agents.agents["verifier"].client
+    agent = await employer_agent(verifier, stack, employer)
 
     async def exchanges() -> list[dict]:
         return [r for r in await agent.presentation_exchanges() if challenge_of(r) == request["challenge"]]

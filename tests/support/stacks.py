@@ -35,13 +35,20 @@ async def require_postgres() -> None:
 
 
 @asynccontextmanager
-async def own_stack(data_dir: Path, *, postgres: bool = False, **env: str) -> AsyncIterator[Stack]:
+async def own_stack(
+    data_dir: Path, *, postgres: bool = False, issuer_shards: int = 1, **env: str
+) -> AsyncIterator[Stack]:
     """``env`` (e.g. shorter reconcile intervals) reaches the controllers it starts, and only them. With
     ``postgres``, wallets and controllers' data are on the machine's PostgreSQL (databases dropped after)."""
     saved = {name: os.environ.get(name) for name in env}
     os.environ.update(env)
     database = {"database": "postgres", "postgres_url": POSTGRES} if postgres else {}
-    stack = Stack(StackSettings(data_dir=data_dir, chain_port=0, issuer_port=0, verifier_port=0, **database))
+    stack = Stack(
+        StackSettings(
+            data_dir=data_dir, chain_port=0, issuer_port=0, verifier_port=0, issuer_shards=issuer_shards,
+            **database,
+        )
+    )  # fmt: skip
     try:
         await stack.up()
         yield stack

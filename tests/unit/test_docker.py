@@ -157,3 +157,27 @@ def test_only_the_https_proxy_is_published_and_public_urls_are_https(compose: di
     for role in ("ISSUER", "VERIFIER"):
         for url in (example[f"{role}_PUBLIC_URL"], example[f"{role}_DIDCOMM_URL"]):
             assert url.startswith(f"https://{example[f'{role}_HOST']}"), url
+
+
+def test_issuer_agents_are_shards_the_controller_routes_to(compose: dict) -> None:
+    """Each issuer-agent shard has its own base wallet, keys and public DIDComm path, is multitenant, and is
+    named in the controller's shard list with its own admin key; the verifier's agent is multitenant too."""
+    services = compose["services"]
+    agents = {
+        n: s["environment"] for n, s in services.items() if "MCRED_AGENT_ROLE" in s.get("environment", {})
+    }
+    issuers = {n: e for n, e in agents.items() if e["MCRED_AGENT_ROLE"] == "issuer"}
+    assert set(issuers) == {"issuer-agent", "issuer-agent-2"}
+    for key in ("MCRED_AGENT_WALLET_NAME", "MCRED_AGENT_ADMIN_API_KEY", "MCRED_AGENT_WALLET_KEY",
+                "MCRED_AGENT_JWT_SECRET", "MCRED_AGENT_ENDPOINT"):  # fmt: skip
+        assert len({e[key] for e in issuers.values()}) == 2, key
+    assert all("MCRED_AGENT_JWT_SECRET" in e for e in agents.values())
+    controller = services["issuer"]["environment"]
+    shards = yaml.safe_load(controller["MCRED_ISSUER_AGENT_SHARDS"])
+    assert [s["admin_url"] for s in shards] == ["http://issuer-agent-2:8031"]
+    assert shards[0]["admin_api_key"] == issuers["issuer-agent-2"]["MCRED_AGENT_ADMIN_API_KEY"]
+    assert (
+        "MCRED_ISSUER_TENANT_KEY" in controller
+        and "MCRED_VERIFIER_TENANT_KEY" in services["verifier"]["environment"]
+    )
+    assert "reverse_proxy issuer-agent-2:8030" in (DOCKER / "proxy" / "Caddyfile").read_text()

@@ -7,12 +7,23 @@ from common.db import existing
 
 from ..context import VerifierContext
 from ..domain import EmployerCreate, EmployerUpdate
-from ..models import Employer
+from ..models import Employer, new_id
 
 
 async def create_employer(ctx: VerifierContext, data: EmployerCreate) -> tuple[Employer, str]:
+    """A new employer, with a tenant wallet of its own on the verifier agent shard with the fewest."""
+    employer_id = new_id()
+    tenancy = await ctx.agents.enrol(ctx.sessions, Employer, f"employer-{employer_id}", label=data.name)
     api_key = new_api_key("mcv_")
-    employer = Employer(name=data.name, logo_url=data.logo_url, api_key_hash=key_hash(api_key))
+    employer = Employer(
+        id=employer_id,
+        name=data.name,
+        logo_url=data.logo_url,
+        api_key_hash=key_hash(api_key),
+        agent_shard=tenancy.agent_shard,
+        wallet_id=tenancy.wallet_id,
+        wallet_token=tenancy.wallet_token,
+    )
     async with ctx.sessions() as session, session.begin():
         session.add(employer)
     return employer, api_key

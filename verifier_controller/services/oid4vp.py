@@ -44,7 +44,7 @@ async def employer_did(ctx: VerifierContext, employer: Employer) -> str:
     """The employer's signing DID, made in the verifier agent's wallet on first use."""
     if employer.did:
         return employer.did
-    made = (await ctx.agent.create_did_key()).did
+    made = (await ctx.agents.of(employer).create_did_key()).did
     async with ctx.sessions() as session, session.begin():
         stored = await existing(session, Employer, employer.id)
         did = stored.did or made  # a concurrent first request may have made one already
@@ -101,7 +101,7 @@ async def request_object(ctx: VerifierContext, request_id: str) -> str:
         "iat": issued_at,
         "exp": issued_at + REQUEST_OBJECT_TTL,
     }
-    signed = await ctx.agent.sign_jwt(employer.did, payload, typ=REQUEST_TYP)
+    signed = await ctx.agents.of(employer).sign_jwt(employer.did, payload, typ=REQUEST_TYP)
     await advance(
         ctx, ProofRequest.id == request.id, RequestState.REQUESTED, "the wallet fetched the request"
     )

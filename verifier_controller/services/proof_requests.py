@@ -15,10 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from agent.client import ACTIVE_CONNECTION_STATES
+from agent.client import ACTIVE_CONNECTION_STATES, AdminClient
 from agent.errors import AgentError, AgentNotFoundError
 from common import present_proof
 from common.clock import aware
+from common.db import existing
 from common.errors import InvalidRequest, NotFound
 from common.lifecycle import required
 from common.outbound import OutboundRefused
@@ -70,7 +71,7 @@ async def create_request(
         request.invitation_url = oid4vp.authorization_link(ctx.settings.public_url, did, request.id)
         request.events = [ProofRequestEvent(state=RequestState.INVITED, detail="authorization request made")]
     else:
-        invitation = await ctx.agent.create_invitation(
+        invitation = await ctx.agents.of(employer).create_invitation(
             label=employer.name,
             image_url=employer.logo_url,
             alias=employer.name,
@@ -119,12 +120,13 @@ async def public_request(ctx: VerifierContext, request_id: str) -> ProofRequest:
 
 
 # --- webhooks ------------------------------------------------------------------------------------------
-async def on_webhook(ctx: VerifierContext, topic: str, payload: dict[str, Any]) -> None:
+async def on_webhook(ctx: VerifierContext, topic: str, payload: dict[str, Any], agent: AdminClient) -> None:
+    """``agent``: the wallet the event came from (the employer's)."""
     match present_proof.event(topic, payload):
         case present_proof.Connected(invitation_msg_id, connection_id):
             await _connected(ctx, invitation_msg_id, connection_id)
         case present_proof.Answered(pres_ex_id, _):
-            await finish(ctx, pres_ex_id)
+            await finish(ctx, agent, pres_ex_id)
         case present_proof.Problem(thread_id, description):
             await advance(
                 ctx, ProofRequest.thread_id == thread_id, RequestState.FAILED, f"wallet: {description}"
@@ -147,10 +149,11 @@ async def send_request(ctx: VerifierContext, request_id: str) -> None:
     """Ask the wallet, once (``present_proof.ask`` adopts what a crash left behind)."""
     async with ctx.sessions() as session:
         request = await session.get(ProofRequest, request_id)
-    if request is None or request.state != RequestState.CONNECTED:
-        return
+        if request is None or request.state != RequestState.CONNECTED:
+            return
+        agent = ctx.agents.of(await existing(session, Employer, request.employer_id))
     record = await present_proof.ask(
-        ctx.agent,
+        agent,
         required(request.connection_id, f"connected request {request.id}'s connection"),
         presentation_definition(criteria_of(request), request.purpose),
         challenge=request.challenge,
@@ -166,17 +169,17 @@ async def send_request(ctx: VerifierContext, request_id: str) -> None:
         thread_id=record["thread_id"],
     )
     if record.get("state") in ("done", "abandoned"):
-        await finish(ctx, record["pres_ex_id"])
+        await finish(ctx, agent, record["pres_ex_id"])
 
 
-async def finish(ctx: VerifierContext, pres_ex_id: str) -> None:
+async def finish(ctx: VerifierContext, agent: AdminClient, pres_ex_id: str) -> None:
     """The wallet answered: every credential presented through the pipeline, the report stored; or the
     reason there is nothing to verify."""
     async with ctx.sessions() as session:
         request = await session.scalar(select(ProofRequest).where(ProofRequest.pres_ex_id == pres_ex_id))
     if request is None or RequestState(request.state).final:
         return
-    answered = await present_proof.answer(ctx.agent, pres_ex_id)
+    answered = await present_proof.answer(agent, pres_ex_id)
     if not answered.ended:
         return
     if answered.presentation is None:
@@ -245,9 +248,11 @@ async def _follow(ctx: VerifierContext, request: ProofRequest) -> None:
     if request.protocol == Protocol.OID4VP:
         await oid4vp.follow(ctx, request)
         return
+    async with ctx.sessions() as session:
+        agent = ctx.agents.of(await existing(session, Employer, request.employer_id))
     if request.state == RequestState.INVITED:
         invitation = required(request.invitation_msg_id, f"invited request {request.id}'s invitation")
-        for connection in await ctx.agent.connections(invitation_msg_id=invitation):
+        for connection in await agent.connections(invitation_msg_id=invitation):
             if connection.get("state") in ACTIVE_CONNECTION_STATES:
                 await _connected(ctx, invitation, connection["connection_id"])
                 return
@@ -256,7 +261,7 @@ async def _follow(ctx: VerifierContext, request: ProofRequest) -> None:
         return
     elif request.state == RequestState.REQUESTED:
         try:
-            await finish(ctx, required(request.pres_ex_id, f"requested {request.id}'s exchange"))
+            await finish(ctx, agent, required(request.pres_ex_id, f"requested {request.id}'s exchange"))
         except AgentNotFoundError:
             await advance(ctx, ProofRequest.id == request.id, RequestState.FAILED, "the exchange is gone")
             return
