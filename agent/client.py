@@ -176,8 +176,10 @@ class AdminClient:
         """A new token for the tenant; the agent accepts only the newest (the one before stops working)."""
         return (await self._request("POST", f"/multitenancy/wallet/{wallet_id}/token", json={}))["token"]
 
-    async def remove_tenant(self, wallet_id: str) -> None:
-        await self._request("POST", f"/multitenancy/wallet/{wallet_id}/remove", json={})
+    async def adopt(self, wallet_id: str, did: str) -> bool:
+        """Move a DID of the base wallet, with its key and chain account, into the tenant's wallet (our
+        plugin); False if the tenant already held it (a move finished before)."""
+        return (await self._request("POST", f"/mcred/tenants/{wallet_id}/adopt", json={"did": did}))["moved"]
 
     # --- DIDs ---------------------------------------------------------------------------
     async def create_did_key(self) -> DidInfo:

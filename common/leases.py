@@ -5,6 +5,7 @@ Process memory (locks, events) still orders work inside one instance; leases ord
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +20,8 @@ from common.clock import now
 
 INSTANCE = uuid.uuid4().hex
 """This process: what its leases are held by."""
+SLOT_POLL, SLOT_POLL_MAX = 0.05, 1.0
+"""Seconds between looks for a free slot: from the first, doubling up to the last."""
 
 
 class LeaseRow:
@@ -64,6 +67,24 @@ class Leases:
             await session.execute(
                 update(t).where(t.name == name, t.holder == self.holder).values(until=now())
             )
+
+    @asynccontextmanager
+    async def slot(self, prefix: str, count: int, seconds: float) -> AsyncIterator[str]:
+        """One of ``count`` places (leases ``prefix:0`` … ``prefix:<count-1>``) shared by every instance:
+        waits until one is free, holds it for at most ``seconds`` (a holder that dies frees it then), gives
+        it back after. Each use holds its own place, also within one instance."""
+        mine = Leases(self.sessions, self.table, f"{self.holder}/{uuid.uuid4().hex[:12]}")
+        wait = SLOT_POLL
+        while True:
+            for k in range(count):
+                if await mine.take(name := f"{prefix}:{k}", seconds):
+                    try:
+                        yield name
+                    finally:
+                        await mine.give_back(name)
+                    return
+            await asyncio.sleep(wait)  # the places are held elsewhere: look again, less often each time
+            wait = min(wait * 2, SLOT_POLL_MAX)
 
     @asynccontextmanager
     async def held(self, name: str, seconds: float) -> AsyncIterator[bool]:

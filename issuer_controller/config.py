@@ -19,7 +19,8 @@ class IssuerSettings(ControllerSettings):
     offer_ttl_hours: float = 72.0
     """An invitation nobody accepted within this time expires."""
     didcomm_concurrency: int = 4
-    """Credential exchanges in flight at once; a burst to one SQLite-backed agent loses messages."""
+    """Credential exchanges in flight at once per agent shard, across every instance; a burst to one
+    SQLite-backed agent loses messages."""
     exchange_timeout: float = 60.0
     """Seconds an exchange holds its slot waiting for the wallet; then the reconciler follows it."""
     reconcile_interval: float = 15.0

@@ -14,9 +14,10 @@ from .config import IssuerSettings
 @dataclass(kw_only=True)
 class IssuerContext(ControllerContext):
     settings: IssuerSettings
-    didcomm: asyncio.Semaphore
-    """Bounds the credential exchanges in flight (offered, not yet final): a burst of DIDComm traffic to one
-    SQLite-backed wallet agent loses messages (measured: 12 of 20 concurrent offers)."""
+    shard_slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+    """Per agent shard, this instance's credential exchanges in flight (offered, not yet final): a burst of
+    DIDComm traffic to one SQLite-backed agent loses messages (measured: 12 of 20 concurrent offers). The
+    limit across instances is the shard's slot leases (``offers.send_credential``)."""
     finished: dict[str, asyncio.Event] = field(default_factory=dict)
     """Offers in flight → set when the offer reaches a final state, which frees its slot."""
     claims: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -25,6 +26,9 @@ class IssuerContext(ControllerContext):
     """One list creation at a time (the worker and an offer may both want the same list made)."""
     anchor_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set by a status-change request: the anchoring worker runs without waiting for its interval."""
+
+    def didcomm(self, shard: str) -> asyncio.Semaphore:
+        return self.shard_slots.setdefault(shard, asyncio.Semaphore(self.settings.didcomm_concurrency))
 
     def status_registry(self) -> tuple[ChainClient, str]:
         """The chain and the StatusRegistry the issuer writes its lists to. The controller has a chain client

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -88,7 +87,6 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             sessions=sessions,
             http=http,
             ports=chain_ports(agents.main, chain, http, settings),
-            didcomm=asyncio.Semaphore(settings.didcomm_concurrency),
             chain=chain,
             leases=Leases(sessions, Lease),
         )

@@ -411,6 +411,20 @@ class Stack:
         self._write_state()
         return self.components[instance]
 
+    async def controller_command(self, name: str, module: str) -> str:
+        """``python -m <module>`` with a running controller's settings (e.g. ``issuer_controller.tenants``):
+        what ``docker compose run --rm issuer python -m …`` is in compose. Returns its output; raises with it
+        when the command fails."""
+        env = await self._controller_env(name, self.components[name].url)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", module, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = self.redact((await process.communicate())[0].decode())
+        if process.returncode:
+            raise StackError(f"{module} failed (exit {process.returncode}):\n{output}")
+        return output
+
     async def own_wallet(self, agent: str, name: str) -> AdminClient:
         """A wallet of its own on one of the stack's agents, for a test or the bench to act as a raw ACA-Py
         controller would: a new tenant when the agent is multitenant, else its one wallet."""

@@ -23,7 +23,7 @@ from revocation.delegation import delegation, sign_delegation
 KEY_PREFIX = "mcred-chain-account:"
 
 
-def _askar(session: ProfileSession) -> Session:
+def askar_of(session: ProfileSession) -> Session:
     """The askar session under an ACA-Py one: our agents' wallets are askar (``agent.launch``)."""
     handle = session.handle
     if not isinstance(handle, Session):
@@ -39,18 +39,18 @@ async def _account_key(context: AdminRequestContext, did: str, *, create: bool) 
         except WalletNotFoundError:
             return None
         name = KEY_PREFIX + did
-        entry = await _askar(session).fetch_key(name)
+        entry = await askar_of(session).fetch_key(name)
         if entry is not None:
             return entry.key
         if not create:
             return None
         key = Key.generate(KeyAlg.K256)
         try:
-            await _askar(session).insert_key(name, key, tags={"mcred": "chain-account"})
+            await askar_of(session).insert_key(name, key, tags={"mcred": "chain-account"})
         except AskarError as err:  # made meanwhile by a concurrent call: that one is the account
             if err.code != AskarErrorCode.DUPLICATE:
                 raise
-            made = await _askar(session).fetch_key(name)
+            made = await askar_of(session).fetch_key(name)
             assert made is not None  # DUPLICATE: it is there
             return made.key
         return key

@@ -16,7 +16,7 @@ from aiohttp_apispec import docs
 from pyld.jsonld import JsonLdError
 
 from ..contexts import ContextNotBundledError
-from . import chain
+from . import chain, tenants
 from .loader import OfflineDocumentLoader
 
 
@@ -135,5 +135,6 @@ async def register(app: web.Application) -> None:
             web.get("/mcred/contexts", contexts_route, allow_head=False),
             web.post("/mcred/credentials/sign", sign_route),
             *chain.ROUTES,
+            *tenants.ROUTES,
         ]
     )

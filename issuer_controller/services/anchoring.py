@@ -11,9 +11,12 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from sqlalchemy import or_, select
 
+from agent.errors import AgentError
 from common.db import existing
 from revocation import status_registry as registry
 from revocation.errors import ChainError, ContractRevertError, TransactionTimeoutError
@@ -81,10 +84,11 @@ async def _anchor_pass(ctx: IssuerContext) -> None:
             )
         )
     for list_id in uncreated:
-        async with ctx.anchoring:
+        async with _one_institution(list_id), ctx.anchoring:
             await _create_on_chain(ctx, list_id)
     for list_id in busy:
-        await _anchor_list(ctx, list_id)
+        async with _one_institution(list_id):
+            await _anchor_list(ctx, list_id)
     async with ctx.sessions() as session:
         unsigned = list(
             await session.scalars(
@@ -94,7 +98,18 @@ async def _anchor_pass(ctx: IssuerContext) -> None:
             )
         )
     for status_list in unsigned:
-        await publish(ctx, status_list)
+        async with _one_institution(status_list.id):
+            await publish(ctx, status_list)
+
+
+@asynccontextmanager
+async def _one_institution(list_id: str) -> AsyncIterator[None]:
+    """A list whose institution's agent cannot answer now (its shard is down) waits for the next pass; the
+    other institutions' lists go on."""
+    try:
+        yield
+    except AgentError as err:
+        log.warning("status list %s waits for its institution's agent: %s", list_id, err)
 
 
 def _key(ctx: IssuerContext, status_list: StatusList) -> bytes:

@@ -111,7 +111,14 @@ async def _connected(ctx: IssuerContext, invitation_msg_id: str | None, connecti
 
 async def request_parts(ctx: IssuerContext, claim_id: str) -> None:
     """One proof request per listed part: stored first (with its challenge), then asked through
-    ``present_proof.ask``, which adopts an exchange a crash left behind: a restart resumes, never repeats."""
+    ``present_proof.ask``, which adopts an exchange a crash left behind: a restart resumes, never repeats.
+    One instance at a time (a webhook here and a reconciler there may both start it)."""
+    async with ctx.leases.held(f"parts:{claim_id}", CLAIM_LEASE) as mine:
+        if mine:
+            await _request_parts(ctx, claim_id)
+
+
+async def _request_parts(ctx: IssuerContext, claim_id: str) -> None:
     async with ctx.sessions() as session:
         claim = await existing(session, Claim, claim_id)
         pathway = await existing(session, Pathway, claim.pathway_id)

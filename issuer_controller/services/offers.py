@@ -10,6 +10,7 @@ offered (never twice).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import uuid
@@ -65,6 +66,10 @@ WITHOUT_CREDENTIALS = (defer(Offer.wallet_credential), defer(Offer.standard_cred
 """For listings: an offer's signed credentials are kilobytes each and no listing shows them."""
 RECONCILE_BATCH = 500
 """Stuck exchanges one reconcile pass asks the agent about, longest-untouched first."""
+SEND_LEASE = 120
+"""Seconds one instance may take to offer a credential (sign, anchor its lists, call the agent)."""
+ANSWER_POLL = 1.0
+"""Seconds between looks at an offered credential's row while its slot waits for the wallet's answer."""
 
 
 def record_event(offer: Offer, state: OfferState, detail: str | None = None) -> bool:
@@ -305,12 +310,24 @@ async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
         return  # already being sent (a webhook and the reconciler can both ask)
     finished = ctx.finished[offer_id] = asyncio.Event()
     try:
-        async with ctx.didcomm:
+        async with ctx.sessions() as session:
+            offer = await existing(session, Offer, offer_id)
+            shard = (await existing(session, Institution, offer.institution_id)).agent_shard
+        # At most `didcomm_concurrency` exchanges in flight per agent shard, across every instance: this
+        # instance's waiters queue on its semaphore, the instances share the shard's slots (leases).
+        slot = ctx.leases.slot(
+            f"didcomm:{shard}", ctx.settings.didcomm_concurrency, ctx.settings.exchange_timeout + 30
+        )
+        async with ctx.didcomm(shard), slot:
             try:
-                if await _send_credential(ctx, offer_id):
+                # One sender across instances (a webhook here and a reconciler there may both start one):
+                # the other finds the lease taken, or the offer no longer connected once it is free.
+                async with ctx.leases.held(f"send:{offer_id}", SEND_LEASE) as mine:
+                    sent = mine and await _send_credential(ctx, offer_id)
+                if sent:
                     # Hold the slot until the wallet has answered (or a while has passed: the reconciler
-                    # follows up), so at most `didcomm_concurrency` exchanges are in flight.
-                    await asyncio.wait_for(finished.wait(), ctx.settings.exchange_timeout)
+                    # follows up).
+                    await asyncio.wait_for(_answered(ctx, offer_id, finished), ctx.settings.exchange_timeout)
             except (AgentRejectedError, AgentNotFoundError, HolderBindingError) as err:
                 # The agent refused what we built, or the wallet has no key to bind to: a retry
                 # would fail the same way.
@@ -323,6 +340,18 @@ async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
                 log.info("offer %s: the wallet has not answered yet; the reconciler follows it", offer_id)
     finally:
         ctx.finished.pop(offer_id, None)
+
+
+async def _answered(ctx: IssuerContext, offer_id: str, finished: asyncio.Event) -> None:
+    """Until the offer is final: told at once when this instance takes the wallet's answer (``finished``),
+    read from the database within a second when another instance took it (its agent's webhooks go there)."""
+    while not finished.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(finished.wait(), ANSWER_POLL)
+        async with ctx.sessions() as session:
+            offer = await session.get(Offer, offer_id)
+        if offer is None or OfferState(offer.state).final:
+            return
 
 
 async def _send_credential(ctx: IssuerContext, offer_id: str) -> bool:

@@ -36,7 +36,7 @@ async def require_postgres() -> None:
 
 @asynccontextmanager
 async def own_stack(
-    data_dir: Path, *, postgres: bool = False, issuer_shards: int = 1, **env: str
+    data_dir: Path, *, postgres: bool = False, issuer_shards: int = 1, tenancy: bool = True, **env: str
 ) -> AsyncIterator[Stack]:
     """``env`` (e.g. shorter reconcile intervals) reaches the controllers it starts, and only them. With
     ``postgres``, wallets and controllers' data are on the machine's PostgreSQL (databases dropped after)."""
@@ -46,7 +46,7 @@ async def own_stack(
     stack = Stack(
         StackSettings(
             data_dir=data_dir, chain_port=0, issuer_port=0, verifier_port=0, issuer_shards=issuer_shards,
-            **database,
+            tenancy=tenancy, **database,
         )
     )  # fmt: skip
     try:

@@ -122,3 +122,25 @@ async def test_a_lease_has_one_holder_until_given_back_or_run_out(database_url: 
         assert mine and not theirs
     assert await a.take("reconcile", 30), "given back when b's pass ended"
     await engine.dispose()
+
+
+async def test_slots_hold_a_limit_across_instances(database_url: str) -> None:
+    """The DIDComm exchange limit of a shard: however many instances and tasks ask, at most ``count`` hold
+    a slot at once; each waiter gets one as soon as one is given back."""
+    engine = await engine_for(database_url)
+    sessions = session_factory(engine)
+    instances = [Leases(sessions, issuer_models.Lease, holder=f"i{n}") for n in range(3)]
+    inside, most, held = 0, 0, []
+
+    async def exchange(n: int) -> None:
+        nonlocal inside, most
+        async with instances[n % 3].slot("didcomm:main", 2, 30) as name:
+            inside += 1
+            most = max(most, inside)
+            held.append(name)
+            await asyncio.sleep(0.02)
+            inside -= 1
+
+    await asyncio.wait_for(asyncio.gather(*(exchange(n) for n in range(12))), 30)
+    assert most == 2 and len(held) == 12 and set(held) == {"didcomm:main:0", "didcomm:main:1"}
+    await engine.dispose()

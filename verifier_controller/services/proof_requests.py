@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 RECONCILE_LEASE = 300
 """Seconds a reconcile pass may hold its lease (an instance that dies in one releases it by then)."""
+ASK_LEASE = 60
+"""Seconds one instance may take to send a proof request (one agent call)."""
 
 
 async def create_request(
@@ -146,7 +148,14 @@ async def _connected(ctx: VerifierContext, invitation_msg_id: str, connection_id
 
 
 async def send_request(ctx: VerifierContext, request_id: str) -> None:
-    """Ask the wallet, once (``present_proof.ask`` adopts what a crash left behind)."""
+    """Ask the wallet, once (``present_proof.ask`` adopts what a crash left behind), by one instance at a
+    time (a webhook here and a reconciler there may both start it)."""
+    async with ctx.leases.held(f"ask:{request_id}", ASK_LEASE) as mine:
+        if mine:
+            await _send_request(ctx, request_id)
+
+
+async def _send_request(ctx: VerifierContext, request_id: str) -> None:
     async with ctx.sessions() as session:
         request = await session.get(ProofRequest, request_id)
         if request is None or request.state != RequestState.CONNECTED:
