@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import gas, issuance, restart, revocation, signing, verification
+from . import gas, issuance, restart, revocation, shards, signing, verification
 
 SIZES = {
     "full": {
@@ -36,6 +36,8 @@ SIZES = {
         "verify": 200,
         "revoke_single": 10,
         "revoke_burst": 50,
+        "per_institution": 200,
+        "tenants": 200,
     },
     "quick": {
         "sign": 20,
@@ -46,6 +48,8 @@ SIZES = {
         "verify": 40,
         "revoke_single": 3,
         "revoke_burst": 10,
+        "per_institution": 20,
+        "tenants": 20,
     },
 }
 TARGETS = {
@@ -58,6 +62,7 @@ TARGETS = {
     "gas_batch_100": 3000,
     "stack_rss_mb": 1024.0,
     "cohort_ready_s": 120.0,
+    "shards_ratio": 1.6,
 }
 
 
@@ -90,6 +95,7 @@ def parts(size: Mapping[str, int]) -> dict[str, Part]:
         "verification": lambda m: verification.main(size["verify"], 4, m),
         "revocation": lambda m: revocation.main(size["revoke_single"], size["revoke_burst"], m),
         "gas": lambda m: gas.main(m),
+        "shards": lambda m: shards.main(size["per_institution"], size["wallets"], size["tenants"], m),
         "restart": lambda m: restart.main(2, 5.0, 5.0, m),
     }
 
@@ -192,6 +198,23 @@ def rows(sizes: Mapping[str, int]) -> list[Row]:
         ("a verifier agent killed under load: back / 503s / else", "restart",
          lambda rs: (f"{rs['wallet_verified_again_s']} s / {rs['during_outage']['503']} / {rs['unexpected']}",
                      "-"), "else = 0"),
+        (f"two institutions x {sizes['per_institution']} at once, DIDComm: 2 shards / 1 shard", "shards",
+         lambda sh: (f"{sh['2_shards']['didcomm']['per_second']}/s vs "
+                     f"{sh['1_shard']['didcomm']['per_second']}/s "
+                     f"({sh['ratio_two_to_one']['didcomm']}x), lost {sh['2_shards']['didcomm']['lost']}, "
+                     f"dup {sh['2_shards']['didcomm']['duplicates']}",
+                     f"issuer agents {sh['2_shards']['didcomm']['agent_core_s_per_credential']} / "
+                     f"{sh['1_shard']['didcomm']['agent_core_s_per_credential']} core-s per credential"),
+         f">= {TARGETS['shards_ratio']}x"),
+        (f"two institutions x {sizes['per_institution']} at once, OpenID4VCI: 2 shards / 1 shard", "shards",
+         lambda sh: (f"{sh['2_shards']['oid4vci']['per_second']}/s vs "
+                     f"{sh['1_shard']['oid4vci']['per_second']}/s ({sh['ratio_two_to_one']['oid4vci']}x)",
+                     f"issuer agents {sh['2_shards']['oid4vci']['agent_core_s_per_credential']} / "
+                     f"{sh['1_shard']['oid4vci']['agent_core_s_per_credential']} core-s per credential"),
+         "-"),
+        ("issuer agent memory per tenant at rest", "shards",
+         lambda sh: (f"{sh['memory_per_tenant']['kb_per_tenant']} KB "
+                     f"({sh['memory_per_tenant']['tenants']} tenants)", "-"), "-"),
         ("stack RSS at rest / after bulk", "issuance",
          lambda i: (f"{i['rss_mb_at_rest']['total']} / {i['rss_mb_after_bulk']['total']} MB", "-"),
          f"< {TARGETS['stack_rss_mb']:.0f} MB"),

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import httpx
 
+from agent.client import AdminClient
 from agent.config import AgentRole
 from agent.process import rss_bytes
 from common.microcredential import Institution, Profile, StatusEntry, Template, build_credential
@@ -90,10 +91,16 @@ async def controller_single(stack: Stack, http: httpx.AsyncClient, template: str
     return n / (time.monotonic() - started)
 
 
-async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, m: int, wallets: int) -> dict:
+async def learners(stack: Stack, wallets: int) -> list[AdminClient]:
+    """The stack's learner stand-in and ``wallets - 1`` more learner agents (the learners' side of a bulk run
+    spread over several processes, as phones are)."""
     holders = [stack.agents.agents["learner"].client]
     for k in range(1, wallets):
         holders.append((await stack.agents.start(AgentRole.LEARNER, name=f"learner-{k}")).client)
+    return holders
+
+
+async def controller_bulk(http: httpx.AsyncClient, template: str, m: int, holders: list[AdminClient]) -> dict:
     csv = "email\n" + "".join(f"bench{n}-{uuid.uuid4().hex[:6]}@example.pl\n" for n in range(m))
     started = time.monotonic()
     job = (
@@ -140,7 +147,7 @@ async def controller_bulk(stack: Stack, http: httpx.AsyncClient, template: str, 
         "duplicates": sum(held[i] - 1 for i in issued if held[i] > 1),
         "by_state": progress["by_state"],
         "seconds": elapsed,
-        "wallets": wallets,
+        "wallets": len(holders),
     }
 
 
@@ -258,7 +265,7 @@ async def main(
                 one = await controller_single(stack, http, template, single)
                 figures["controller_single_per_s"] = round(one, 2)
                 figures["controller_single_vs_raw"] = round(one / raw, 2)
-                many = await controller_bulk(stack, http, template, bulk, wallets)
+                many = await controller_bulk(http, template, bulk, await learners(stack, wallets))
                 figures["controller_bulk"] = {
                     k: round(v, 2) if isinstance(v, float) else v for k, v in many.items()
                 }

@@ -71,20 +71,28 @@ class Leases:
     @asynccontextmanager
     async def slot(self, prefix: str, count: int, seconds: float) -> AsyncIterator[str]:
         """One of ``count`` places (leases ``prefix:0`` … ``prefix:<count-1>``) shared by every instance:
-        waits until one is free, holds it for at most ``seconds`` (a holder that dies frees it then), gives
-        it back after. Each use holds its own place, also within one instance."""
+        waits until one is free, holds it while inside (renewed every third of ``seconds``, so a holder that
+        dies frees it within ``seconds``), gives it back after. Each use holds its own place, also within one
+        instance."""
         mine = Leases(self.sessions, self.table, f"{self.holder}/{uuid.uuid4().hex[:12]}")
         wait = SLOT_POLL
         while True:
             for k in range(count):
                 if await mine.take(name := f"{prefix}:{k}", seconds):
+                    renewing = asyncio.create_task(mine._renew(name, seconds))
                     try:
                         yield name
                     finally:
+                        renewing.cancel()
                         await mine.give_back(name)
                     return
             await asyncio.sleep(wait)  # the places are held elsewhere: look again, less often each time
             wait = min(wait * 2, SLOT_POLL_MAX)
+
+    async def _renew(self, name: str, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds / 3)
+            await self.take(name, seconds)
 
     @asynccontextmanager
     async def held(self, name: str, seconds: float) -> AsyncIterator[bool]:

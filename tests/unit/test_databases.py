@@ -143,4 +143,8 @@ async def test_slots_hold_a_limit_across_instances(database_url: str) -> None:
 
     await asyncio.wait_for(asyncio.gather(*(exchange(n) for n in range(12))), 30)
     assert most == 2 and len(held) == 12 and set(held) == {"didcomm:main:0", "didcomm:main:1"}
+    async with instances[0].slot("didcomm:b", 1, 0.3):
+        await asyncio.sleep(0.6)  # twice the lease: its holder renews it meanwhile
+        assert not await instances[1].take("didcomm:b:0", 30)
+    assert await instances[1].take("didcomm:b:0", 30), "given back"
     await engine.dispose()
