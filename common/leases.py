@@ -20,6 +20,9 @@ from common.clock import now
 
 INSTANCE = uuid.uuid4().hex
 """This process: what its leases are held by."""
+LEASE = 30.0
+"""Seconds a lease outlives a holder that died (a live one renews it while it works): how long the work it
+guarded waits before another instance takes it over."""
 SLOT_POLL, SLOT_POLL_MAX = 0.05, 1.0
 """Seconds between looks for a free slot: from the first, doubling up to the last."""
 
@@ -69,7 +72,7 @@ class Leases:
             )
 
     @asynccontextmanager
-    async def slot(self, prefix: str, count: int, seconds: float) -> AsyncIterator[str]:
+    async def slot(self, prefix: str, count: int, seconds: float = LEASE) -> AsyncIterator[str]:
         """One of ``count`` places (leases ``prefix:0`` … ``prefix:<count-1>``) shared by every instance:
         waits until one is free, holds it while inside (renewed every third of ``seconds``, so a holder that
         dies frees it within ``seconds``), gives it back after. Each use holds its own place, also within one
@@ -78,14 +81,10 @@ class Leases:
         wait = SLOT_POLL
         while True:
             for k in range(count):
-                if await mine.take(name := f"{prefix}:{k}", seconds):
-                    renewing = asyncio.create_task(mine._renew(name, seconds))
-                    try:
+                async with mine.held(name := f"{prefix}:{k}", seconds) as taken:
+                    if taken:
                         yield name
-                    finally:
-                        renewing.cancel()
-                        await mine.give_back(name)
-                    return
+                        return
             await asyncio.sleep(wait)  # the places are held elsewhere: look again, less often each time
             wait = min(wait * 2, SLOT_POLL_MAX)
 
@@ -95,14 +94,16 @@ class Leases:
             await self.take(name, seconds)
 
     @asynccontextmanager
-    async def held(self, name: str, seconds: float) -> AsyncIterator[bool]:
-        """``True`` inside if the lease was taken (and it is given back after); ``False``: someone else has
-        it, skip the work."""
+    async def held(self, name: str, seconds: float = LEASE) -> AsyncIterator[bool]:
+        """``True`` inside if the lease was taken (renewed every third of ``seconds`` while inside, given
+        back after); ``False``: someone else has it, skip the work."""
         taken = await self.take(name, seconds)
+        renewing = asyncio.create_task(self._renew(name, seconds)) if taken else None
         try:
             yield taken
         finally:
-            if taken:
+            if renewing is not None:
+                renewing.cancel()
                 await self.give_back(name)
 
 

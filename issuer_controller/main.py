@@ -39,22 +39,20 @@ from .services.offers import on_webhook, reconcile
 
 log = logging.getLogger(__name__)
 
-RECONCILE_LEASE = 300
-"""Seconds a reconcile pass may hold its lease (an instance that dies in one releases it by then)."""
-
 
 async def _catch_up(ctx: IssuerContext) -> None:
-    """What webhooks or a restart left behind: unfinished bulk jobs, unfinished offers. One instance at a
-    time (a lease); the others' passes skip while it runs."""
-    async with ctx.leases.held("reconcile", RECONCILE_LEASE) as mine:
+    """What webhooks or a restart left behind. Bulk jobs whose filler is gone are taken up by any instance
+    (each job's own lease says whether it is); the rest — unfinished offers, claims — one instance at a time
+    (a lease); the others' passes skip while it runs."""
+    for job_id in await unfinished_jobs(ctx):
+        if not ctx.tasks.named(f"bulk {job_id}"):
+            ctx.tasks.spawn(fill_job(ctx, job_id), name=f"bulk {job_id}")
+    async with ctx.leases.held("reconcile") as mine:
         if mine:
             await _reconcile(ctx)
 
 
 async def _reconcile(ctx: IssuerContext) -> None:
-    for job_id in await unfinished_jobs(ctx):
-        if not ctx.tasks.named(f"bulk {job_id}"):
-            ctx.tasks.spawn(fill_job(ctx, job_id), name=f"bulk {job_id}")
     moved = await reconcile(ctx)
     if moved:
         log.info("reconciled: %s", moved)

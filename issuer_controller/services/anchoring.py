@@ -68,9 +68,9 @@ async def anchor_forever(ctx: IssuerContext) -> None:
 
 
 async def anchor_pass(ctx: IssuerContext) -> None:
-    """One instance anchors at a time (a lease, held at most a few receipt timeouts): so a list's pending
-    changes go into one batch, sent by one instance."""
-    async with ctx.leases.held("anchoring", 3 * ctx.settings.chain_receipt_timeout + 60) as mine:
+    """One instance anchors at a time (a lease): so a list's pending changes go into one batch, sent by one
+    instance."""
+    async with ctx.leases.held("anchoring") as mine:
         if mine:
             await _anchor_pass(ctx)
 

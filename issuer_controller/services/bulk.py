@@ -35,8 +35,6 @@ OFFER_CREATION_CONCURRENCY = 4
 """DIDComm offers being made at once (each an agent round trip)."""
 OFFER_BATCH = 250
 """OpenID4VCI offers stored per transaction (they need no agent call)."""
-JOB_LEASE = 30
-"""Seconds a job's filler holds it between two offers: how long another instance waits after it died."""
 
 
 def parse_rows(data: bytes) -> list[dict[str, Any]]:
@@ -146,9 +144,9 @@ async def start_bulk(
 
 async def fill_job(ctx: IssuerContext, job_id: str) -> None:
     """Make the offers a job still lacks (after a restart too); each row at most once. One instance fills a
-    job at a time (its lease, renewed as it goes): another instance's reconciler takes it over only once the
-    lease has run out (its holder died)."""
-    async with ctx.leases.held(f"bulk:{job_id}", JOB_LEASE) as mine:
+    job at a time (its lease, renewed while it works): another instance takes it over only once the lease
+    has run out (its holder died)."""
+    async with ctx.leases.held(f"bulk:{job_id}") as mine:
         if mine:
             await _fill(ctx, job_id)
 
@@ -166,7 +164,6 @@ async def _fill(ctx: IssuerContext, job_id: str) -> None:
     if job.protocol == Protocol.OID4VCI:
         for start in range(0, len(todo), OFFER_BATCH):
             batch = todo[start : start + OFFER_BATCH]
-            await ctx.leases.take(f"bulk:{job_id}", JOB_LEASE)
             try:
                 await create_offers(ctx, institution, job.template_id, batch, job_id)
             except IntegrityError:  # another filler made some of these rows' offers: one by one, then
@@ -185,7 +182,6 @@ async def _fill(ctx: IssuerContext, job_id: str) -> None:
 async def _make(
     ctx: IssuerContext, institution: Institution, job: BulkJob, row: int, learner: Learner, award: Award
 ) -> None:
-    await ctx.leases.take(f"bulk:{job.id}", JOB_LEASE)  # still at it: the lease runs on
     try:
         await create_offer(
             ctx,

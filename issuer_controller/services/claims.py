@@ -33,9 +33,6 @@ from .pathways import requirements
 
 log = logging.getLogger(__name__)
 
-CLAIM_LEASE = 120
-"""Seconds deciding one claim may take (judging its parts reads the chain; awarding creates an offer)."""
-
 
 async def start_claim(ctx: IssuerContext, pathway: Pathway, learner: Learner) -> Claim:
     async with ctx.sessions() as session:
@@ -113,7 +110,7 @@ async def request_parts(ctx: IssuerContext, claim_id: str) -> None:
     """One proof request per listed part: stored first (with its challenge), then asked through
     ``present_proof.ask``, which adopts an exchange a crash left behind: a restart resumes, never repeats.
     One instance at a time (a webhook here and a reconciler there may both start it)."""
-    async with ctx.leases.held(f"parts:{claim_id}", CLAIM_LEASE) as mine:
+    async with ctx.leases.held(f"parts:{claim_id}") as mine:
         if mine:
             await _request_parts(ctx, claim_id)
 
@@ -192,7 +189,7 @@ async def _decide_when_answered(ctx: IssuerContext, claim_id: str) -> None:
     """Once every part has an answer: award, or refuse with the reasons — once: under the claims lock in
     this instance, and the claim's lease across instances (the one that does not get it leaves the claim to
     the holder; if the holder dies, the reconciler decides after the lease runs out)."""
-    async with ctx.claims, ctx.leases.held(f"claim:{claim_id}", CLAIM_LEASE) as mine:
+    async with ctx.claims, ctx.leases.held(f"claim:{claim_id}") as mine:
         if not mine:
             return
         async with ctx.sessions() as session:

@@ -66,10 +66,6 @@ WITHOUT_CREDENTIALS = (defer(Offer.wallet_credential), defer(Offer.standard_cred
 """For listings: an offer's signed credentials are kilobytes each and no listing shows them."""
 RECONCILE_BATCH = 500
 """Stuck exchanges one reconcile pass asks the agent about, longest-untouched first."""
-SLOT_LEASE = 15
-"""Seconds a dead instance's DIDComm slot stays taken (a live one renews it while its exchange runs)."""
-SEND_LEASE = 120
-"""Seconds one instance may take to offer a credential (sign, anchor its lists, call the agent)."""
 ANSWER_POLL = 1.0
 """Seconds between looks at an offered credential's row while its slot waits for the wallet's answer."""
 
@@ -317,12 +313,12 @@ async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
             shard = (await existing(session, Institution, offer.institution_id)).agent_shard
         # At most `didcomm_concurrency` exchanges in flight per agent shard, across every instance: this
         # instance's waiters queue on its semaphore, the instances share the shard's slots (leases).
-        slot = ctx.leases.slot(f"didcomm:{shard}", ctx.settings.didcomm_concurrency, SLOT_LEASE)
+        slot = ctx.leases.slot(f"didcomm:{shard}", ctx.settings.didcomm_concurrency)
         async with ctx.didcomm(shard), slot:
             try:
                 # One sender across instances (a webhook here and a reconciler there may both start one):
                 # the other finds the lease taken, or the offer no longer connected once it is free.
-                async with ctx.leases.held(f"send:{offer_id}", SEND_LEASE) as mine:
+                async with ctx.leases.held(f"send:{offer_id}") as mine:
                     sent = mine and await _send_credential(ctx, offer_id)
                 if sent:
                     # Hold the slot until the wallet has answered (or a while has passed: the reconciler

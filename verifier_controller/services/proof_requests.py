@@ -34,11 +34,6 @@ from .request_lifecycle import advance, criteria_of, deliver_callback
 
 log = logging.getLogger(__name__)
 
-RECONCILE_LEASE = 300
-"""Seconds a reconcile pass may hold its lease (an instance that dies in one releases it by then)."""
-ASK_LEASE = 60
-"""Seconds one instance may take to send a proof request (one agent call)."""
-
 
 async def create_request(
     ctx: VerifierContext,
@@ -150,7 +145,7 @@ async def _connected(ctx: VerifierContext, invitation_msg_id: str, connection_id
 async def send_request(ctx: VerifierContext, request_id: str) -> None:
     """Ask the wallet, once (``present_proof.ask`` adopts what a crash left behind), by one instance at a
     time (a webhook here and a reconciler there may both start it)."""
-    async with ctx.leases.held(f"ask:{request_id}", ASK_LEASE) as mine:
+    async with ctx.leases.held(f"ask:{request_id}") as mine:
         if mine:
             await _send_request(ctx, request_id)
 
@@ -219,7 +214,7 @@ async def reconcile(ctx: VerifierContext) -> None:
     """Follow up requests no webhook moved for ``exchange_timeout``: a connection we did not hear of, a
     request not sent, a presentation not processed; expire the stale; retry callbacks. One instance at a
     time (a lease); the others' passes skip while it runs."""
-    async with ctx.leases.held("reconcile", RECONCILE_LEASE) as mine:
+    async with ctx.leases.held("reconcile") as mine:
         if mine:
             await _reconcile(ctx)
 
