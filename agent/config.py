@@ -63,16 +63,13 @@ class PostgresWallets:
     prefix: str
 
     def flags(self, wallet: str) -> list[str]:
+        parts = urlsplit(self.url)
+        config = {"url": f"{parts.hostname}:{parts.port or 5432}", "max_connections": 16}
         return [
             "--wallet-storage-type", "postgres_storage",
             "--wallet-name", f"{self.prefix}_wallet_{wallet}",
-            f"--wallet-storage-config={json.dumps(self.storage_config)}",
+            f"--wallet-storage-config={json.dumps(config)}",
         ]  # fmt: skip
-
-    @property
-    def storage_config(self) -> dict[str, object]:
-        parts = urlsplit(self.url)
-        return {"url": f"{parts.hostname}:{parts.port or 5432}", "max_connections": 16}
 
     @property
     def creds(self) -> str:

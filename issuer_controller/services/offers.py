@@ -310,7 +310,8 @@ async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
     try:
         async with ctx.sessions() as session:
             offer = await existing(session, Offer, offer_id)
-            shard = (await existing(session, Institution, offer.institution_id)).agent_shard
+            institution = await existing(session, Institution, offer.institution_id)
+        shard, agent = institution.agent_shard, ctx.agents.of(institution)
         # At most `didcomm_concurrency` exchanges in flight per agent shard, across every instance: this
         # instance's waiters queue on its semaphore, the instances share the shard's slots (leases).
         slot = ctx.leases.slot(f"didcomm:{shard}", ctx.settings.didcomm_concurrency)
@@ -319,7 +320,7 @@ async def send_credential(ctx: IssuerContext, offer_id: str) -> None:
                 # One sender across instances (a webhook here and a reconciler there may both start one):
                 # the other finds the lease taken, or the offer no longer connected once it is free.
                 async with ctx.leases.held(f"send:{offer_id}") as mine:
-                    sent = mine and await _send_credential(ctx, offer_id)
+                    sent = mine and await _send_credential(ctx, agent, offer_id)
                 if sent:
                     # Hold the slot until the wallet has answered (or a while has passed: the reconciler
                     # follows up).
@@ -350,13 +351,12 @@ async def _answered(ctx: IssuerContext, offer_id: str, finished: asyncio.Event) 
             return
 
 
-async def _send_credential(ctx: IssuerContext, offer_id: str) -> bool:
-    """True if an exchange is now in flight for the offer."""
+async def _send_credential(ctx: IssuerContext, agent: AdminClient, offer_id: str) -> bool:
+    """True if an exchange is now in flight for the offer (``agent``: its institution's wallet)."""
     async with ctx.sessions() as session:
         offer = await session.get(Offer, offer_id)
         if offer is None or offer.state != OfferState.CONNECTED:
             return False
-        agent = ctx.agents.of(await existing(session, Institution, offer.institution_id))
         started = [
             record
             for record in await agent.credential_exchanges(connection_id=offer.connection_id)
