@@ -142,14 +142,13 @@ class Agents:
 
     async def of_source(
         self, session: AsyncSession, model: type[TenantColumns], source: Source
-    ) -> AdminClient:
-        """The wallet an event came from: its tenant's (the owner of that wallet), else the shard's base."""
+    ) -> AdminClient | None:
+        """The wallet an event came from: its tenant's (the owner of that wallet), else the shard's base;
+        None for a tenant nobody here owns (one whose registration failed after it was made)."""
         if source.wallet_id is None:
             return self._shards[source.shard]
         owner = await session.scalar(select(model).where(model.wallet_id == source.wallet_id))
-        if owner is None:
-            raise LookupError(f"no owner of wallet {source.wallet_id} on shard {source.shard}")
-        return self.of(owner)
+        return None if owner is None else self.of(owner)
 
     def seal(self, token: str) -> str:
         return self._seal.encrypt(token.encode()).decode()

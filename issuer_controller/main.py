@@ -103,6 +103,9 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         ctx: IssuerContext = app.state.issuer
         async with ctx.sessions() as session:
             agent = await ctx.agents.of_source(session, Institution, source)
+        if agent is None:
+            log.info("webhook %s from wallet %s, which no one here owns: ignored", topic, source.wallet_id)
+            return
         await on_webhook(ctx, topic, payload, agent)
         await claims.on_webhook(ctx, topic, payload, agent)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +24,8 @@ from .context import VerifierContext
 from .db import MIGRATIONS
 from .models import Employer, Lease
 from .services.proof_requests import on_webhook, reconcile
+
+log = logging.getLogger(__name__)
 
 READ_ONLY_KEY = "0x" + "01" * 32
 """The verifier only reads the chain; the client wants a key, this one never signs anything."""
@@ -63,6 +66,9 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
         ctx: VerifierContext = app.state.verifier
         async with ctx.sessions() as session:
             agent = await ctx.agents.of_source(session, Employer, source)
+        if agent is None:
+            log.info("webhook %s from wallet %s, which no one here owns: ignored", topic, source.wallet_id)
+            return
         await on_webhook(ctx, topic, payload, agent)
 
     return create_controller_app(

@@ -108,3 +108,13 @@ async def test_employers_are_tenants_of_the_verifier_agent(verifier: httpx.Async
     assert {c.get("invitation_msg_id") for c in held} == {scan(requests[1]["invitation_url"])["@id"]}
     assert all(c["state"] == "invitation" for c in held)
     assert (await verifier.get(f"/v1/proof-requests/{requests[0]['id']}", headers=second)).status_code == 404
+
+
+async def test_an_event_of_a_wallet_nobody_owns_is_taken_and_ignored(
+    issuer: httpx.AsyncClient, stack: Stack
+) -> None:
+    """A tenant whose registration failed after it was made still sends events: taken (200), not a 500."""
+    key = stack.agents.agents["issuer"].launch.admin_api_key
+    headers = {"x-api-key": key, "x-wallet-id": "no-such-wallet"}
+    answer = await issuer.post("/webhooks/topic/connections/", json={"state": "active"}, headers=headers)
+    assert answer.status_code == 200, answer.text
