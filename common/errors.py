@@ -8,6 +8,7 @@ from typing import Any
 
 __all__ = [
     "Conflict",
+    "Forbidden",
     "InvalidRequest",
     "NotFound",
     "OAuthError",
@@ -37,6 +38,10 @@ class Problem(Exception):
 
 class Unauthorized(Problem):
     status, slug, title = 401, "unauthorized", "Missing or wrong API key"
+
+
+class Forbidden(Problem):
+    status, slug, title = 403, "forbidden", "Not allowed"
 
 
 class NotFound(Problem):

@@ -50,5 +50,8 @@ class IssuerSettings(ControllerSettings):
     """Seconds a ``c_nonce`` stays usable."""
     oid4vci_tx_code_attempts: int = 5
     """Wrong transaction codes an offer takes; the last one ends it (failed)."""
+    explorer_tx_url: str | None = None
+    """A transaction on a block explorer, ``{tx}`` standing for its hash (``https://sepolia.etherscan.io/tx/{tx}``):
+    the console links each status change's transaction there; unset, it shows the hash."""
     token_status_ttl: int = 300
     """The ``ttl`` of a token status list: seconds a verifier may cache it."""

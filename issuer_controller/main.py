@@ -10,14 +10,18 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from common.accounts import Accounts
 from common.agents import Source
 from common.db import make_engine, migrate, session_factory
 from common.leases import Leases
 from common.tasks import every
 from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
+from common.web.console import include_console
+from common.web.staff_api import staff_router
 from revocation.chain import ChainClient
 
+from . import console
 from .api import (
     bulk,
     credentials,
@@ -31,7 +35,8 @@ from .api import (
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import MIGRATIONS
-from .models import Institution, Lease
+from .models import AuditEvent, Institution, Lease, SignInFailure, StaffSession, StaffUser
+from .security import current_institution
 from .services import affected, claims
 from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
@@ -87,6 +92,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             ports=chain_ports(agents.main, chain, http, settings),
             chain=chain,
             leases=Leases(sessions, Lease),
+            accounts=Accounts(sessions, StaffUser, StaffSession, SignInFailure, AuditEvent),
         )
         app.state.issuer = ctx
         ctx.tasks.spawn(
@@ -109,7 +115,7 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         await on_webhook(ctx, topic, payload, agent)
         await claims.on_webhook(ctx, topic, payload, agent)
 
-    return create_controller_app(
+    app = create_controller_app(
         settings,
         title="mcred issuer",
         description="Institutions define microcredentials and issue them to learners' wallets.",
@@ -123,7 +129,10 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             pathways_api.router,
             public.router,
             oid4vci_api.router,
+            staff_router(current_institution),
         ],
         services=services,
         on_webhook=webhook,
     )
+    include_console(app, console.of(settings), console.routers)
+    return app

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from common.accounts import AuditRow, SessionRow, SignInFailureRow, UserRow
 from common.agents import TenantColumns
 from common.clock import now
 from common.leases import LeaseRow
@@ -388,3 +389,21 @@ class PartRequest(Base):
 
 class Lease(LeaseRow, Base):
     """Work one instance does at a time (``common.leases``)."""
+
+
+class StaffUser(UserRow, Base):
+    """A member of an institution's staff (``common.accounts``)."""
+
+    __owner__ = "institutions.id"
+
+
+class StaffSession(SessionRow, Base):
+    pass
+
+
+class SignInFailure(SignInFailureRow, Base):
+    pass
+
+
+class AuditEvent(AuditRow, Base):
+    __owner__ = "institutions.id"

@@ -10,12 +10,14 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.errors import AgentError, AgentUnavailableError
 from common.errors import PROBLEM_BASE, OAuthError, Problem, ServiceUnavailable
+
+from .console import console_error
 
 __all__ = ["install_problem_handlers", "problem_response"]
 
@@ -53,7 +55,11 @@ def _field(loc: tuple | list) -> str:
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+    async def _problem(request: Request, exc: Problem) -> Response:
+        if (page := console_error(request, exc)) is not None:
+            for name, value in exc.headers.items():
+                page.headers[name] = value
+            return page
         return problem_response(
             exc.status, exc.slug, exc.title, exc.detail, request.url.path, exc.errors, exc.headers
         )

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer, selectinload
 
@@ -47,6 +47,7 @@ from ..models import (
     OfferEvent,
     OfferState,
     StatusAllocation,
+    StatusChange,
     StatusList,
     Template,
     new_id,
@@ -188,24 +189,60 @@ async def create_offers(
     await _store(ctx, institution, offers)
 
 
-async def get_offer(ctx: IssuerContext, institution: Institution, offer_id: str) -> Offer:
+async def get_offer(
+    ctx: IssuerContext, institution: Institution, offer_id: str, *, history: bool = False
+) -> Offer:
+    """``history``: with its status changes and their batches (transactions) too."""
+    options = [selectinload(Offer.events)]
+    if history:
+        options.append(selectinload(Offer.status_changes).selectinload(StatusChange.batch))
     async with ctx.sessions() as session:
-        offer = await session.get(Offer, offer_id, options=[selectinload(Offer.events)])
+        offer = await session.get(Offer, offer_id, options=options)
     if offer is None or offer.institution_id != institution.id:
         raise NotFound(f"no offer {offer_id} for this institution")
     return offer
 
 
 async def list_offers(
-    ctx: IssuerContext, institution: Institution, state: OfferState | None, limit: int, offset: int
+    ctx: IssuerContext,
+    institution: Institution,
+    state: OfferState | None,
+    limit: int,
+    offset: int,
+    *,
+    search: str | None = None,
+    newest_first: bool = False,
 ) -> list[Offer]:
+    """``search``: part of the learner's name, e-mail address or reference, any case."""
     query = select(Offer).where(Offer.institution_id == institution.id)
     if state is not None:
         query = query.where(Offer.state == state)
-    query = query.options(*WITHOUT_CREDENTIALS, selectinload(Offer.events))
-    query = query.order_by(Offer.created_at).limit(limit).offset(offset)
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                *(
+                    func.lower(c).like(pattern, escape="\\")
+                    for c in (Offer.learner_name, Offer.learner_email, Offer.learner_ref)
+                )
+            )
+        )
+    query = query.options(
+        *WITHOUT_CREDENTIALS, selectinload(Offer.events), selectinload(Offer.status_changes)
+    )
+    order = Offer.created_at.desc() if newest_first else Offer.created_at
+    query = query.order_by(order).limit(limit).offset(offset)
     async with ctx.sessions() as session:
         return list(await session.scalars(query))
+
+
+async def count_by_state(ctx: IssuerContext, institution: Institution) -> dict[str, int]:
+    query = (
+        select(Offer.state, func.count()).where(Offer.institution_id == institution.id).group_by(Offer.state)
+    )
+    async with ctx.sessions() as session:
+        counted = dict((state, count) for state, count in (await session.execute(query)).all())
+    return {state.value: counted.get(state.value, 0) for state in OfferState}
 
 
 async def public_offer(ctx: IssuerContext, offer_id: str) -> tuple[Offer, Institution, Template]:

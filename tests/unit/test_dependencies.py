@@ -26,6 +26,7 @@ USED_WITHOUT_IMPORT = {
     "uvicorn": "the controllers are served by `python -m uvicorn` (mcred/stack.py, docker/Dockerfile)",
     "httptools": "uvicorn's HTTP parser, which it picks when installed",
     "aiosqlite": "the sqlite+aiosqlite driver SQLAlchemy loads by URL",
+    "python-multipart": "FastAPI reads the console's forms with it (Request.form)",
 }
 DEV_TOOLS = {
     "ruff": "`make lint`, `make test`",

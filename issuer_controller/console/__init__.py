@@ -1,0 +1,12 @@
+"""The institution's console (``/console``): its staff define microcredentials, award them to one learner,
+follow and revoke what was issued, and manage who may do what. Thin routes over the same services as the
+API; every change is audited with the member of staff who made it."""
+
+from fastapi import APIRouter
+
+from . import credentials, dashboard, microcredentials, staff
+from .desk import of
+
+__all__ = ["of", "routers"]
+
+routers: list[APIRouter] = [dashboard.router, microcredentials.router, credentials.router, staff.router]
