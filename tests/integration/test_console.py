@@ -16,7 +16,7 @@ from playwright.async_api import Page, expect
 
 from mcred.scenario import enrol, eventually, wallet_scans
 from mcred.stack import Stack
-from tests.support.console import axe_violations, browser, screenshot, tab_to
+from tests.support.console import axe_violations, browser, csrf_of, screenshot, signed_in, tab_to
 
 PASSWORD = "correct horse battery staple"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -208,3 +208,233 @@ async def test_award_one_learner_from_sign_in_to_revocation(
         await context.close()
     assert pages.violations == [], "\n".join(map(str, pages.violations))
     assert dialogs == []
+
+
+# --- security over plain HTTP: the forms and the sessions -------------------------------------------------
+
+DEFINITION = {
+    "title_pl": "Bezpieczeństwo formularzy",
+    "description_pl": "Opis.",
+    "outcomes_pl": "Wynik",
+    "ects": "1",
+    "eqf_level": "4",
+    "assessment_type": "Test",
+    "participation_form": "online",
+    "quality_assurance": "Wewnętrzne",
+    "language": "pl",
+}
+
+
+async def templates_of(issuer: httpx.AsyncClient, member: Member) -> int:
+    return len((await issuer.get("/v1/templates", headers=member.auth)).json())
+
+
+async def test_a_form_without_its_token_or_from_another_site_is_refused(
+    issuer: httpx.AsyncClient, registrar: Member
+) -> None:
+    base = str(issuer.base_url)
+    async with signed_in(base, registrar.email, registrar.password) as client:
+        before = await templates_of(issuer, registrar)
+        token = csrf_of((await client.get("/console/microcredentials/new")).text)
+        missing = await client.post("/console/microcredentials", data=DEFINITION)
+        wrong = await client.post("/console/microcredentials", data={**DEFINITION, "csrf": token[:-2] + "xx"})
+        elsewhere = await client.post(
+            "/console/microcredentials",
+            data={**DEFINITION, "csrf": token},
+            headers={"Origin": "https://attacker.example"},
+        )
+        for refused in (missing, wrong, elsewhere):
+            assert refused.status_code == 403, refused.text
+            assert refused.headers["content-type"].startswith("text/html")
+        assert "security token" in missing.text
+        assert await templates_of(issuer, registrar) == before
+        sent = await client.post("/console/microcredentials", data={**DEFINITION, "csrf": token})
+        assert sent.status_code == 303
+        assert await templates_of(issuer, registrar) == before + 1
+        signed_out = await client.post("/console/sign-out", data={})
+        assert signed_out.status_code == 403  # signing out is a form too
+        assert (await client.get("/console")).status_code == 200
+
+
+async def test_one_institutions_session_cannot_read_or_change_anothers(
+    issuer: httpx.AsyncClient, stack: Stack, registrar: Member, other: Member
+) -> None:
+    offer = await issuer.post(
+        "/v1/offers",
+        json={"template_id": registrar.template["id"], "learner": {"name": "Ukryta Osoba"}},
+        headers=registrar.auth,
+    )
+    offer_id, template_id = offer.json()["id"], registrar.template["id"]
+    async with signed_in(str(issuer.base_url), other.email, other.password) as client:
+        for path in (
+            f"/console/credentials/{offer_id}",
+            f"/console/offers/{offer_id}",
+            f"/console/offers/{offer_id}/state",
+            f"/console/microcredentials/{template_id}",
+        ):
+            page = await client.get(path)
+            assert page.status_code == 404, path
+            assert "Ukryta" not in page.text
+        for path in ("/console", "/console/credentials?q=ukryta", "/console/microcredentials"):
+            page = await client.get(path)
+            assert page.status_code == 200
+            assert "Ukryta" not in page.text and template_id not in page.text
+        token = csrf_of((await client.get("/console")).text)
+        changed = await client.post(f"/console/microcredentials/{template_id}/retire", data={"csrf": token})
+        assert changed.status_code == 404
+        awarded = await client.post(
+            f"/console/microcredentials/{template_id}/award",
+            data={"csrf": token, "learner_name": "X", "protocol": "didcomm"},
+        )
+        assert awarded.status_code == 404
+    template = await issuer.get(f"/v1/templates/{template_id}", headers=registrar.auth)
+    assert template.json()["status"] == "active"
+
+
+async def test_each_role_does_only_what_it_may(issuer: httpx.AsyncClient, registrar: Member) -> None:
+    for email, role in (("reader@konsola.edu.pl", "reader"), ("awarder@konsola.edu.pl", "awarding")):
+        made = await issuer.post(
+            "/v1/staff",
+            json={"email": email, "name": role, "role": role, "password": PASSWORD},
+            headers=registrar.auth,
+        )
+        assert made.status_code == 201
+    async with signed_in(str(issuer.base_url), "reader@konsola.edu.pl", PASSWORD) as reader:
+        assert (await reader.get("/console/credentials")).status_code == 200
+        page = await reader.get(f"/console/microcredentials/{registrar.template['id']}")
+        assert page.status_code == 200 and "award-submit" not in page.text
+        token = csrf_of(page.text)
+        defined = await reader.post("/console/microcredentials", data={**DEFINITION, "csrf": token})
+        assert defined.status_code == 403
+        assert (await reader.get("/console/staff")).status_code == 403
+    async with signed_in(str(issuer.base_url), "awarder@konsola.edu.pl", PASSWORD) as awarder:
+        assert (await awarder.get("/console/microcredentials/new")).status_code == 200
+        assert (await awarder.get("/console/staff")).status_code == 403
+
+
+async def test_sign_in_is_rate_limited_and_says_nothing_of_which_part_was_wrong(
+    issuer: httpx.AsyncClient, registrar: Member
+) -> None:
+    email = "guessed@konsola.edu.pl"
+    made = await issuer.post(
+        "/v1/staff",
+        json={"email": email, "name": "Zgadywana", "role": "reader", "password": PASSWORD},
+        headers=registrar.auth,
+    )
+    assert made.status_code == 201
+    async with httpx.AsyncClient(base_url=str(issuer.base_url), timeout=30) as client:
+        token = csrf_of((await client.get("/console/sign-in")).text)
+
+        async def attempt(address: str, password: str) -> httpx.Response:
+            return await client.post(
+                "/console/sign-in", data={"csrf": token, "email": address, "password": password}
+            )
+
+        unknown = await attempt("nobody@konsola.edu.pl", "whatever it may be")
+        wrong = [await attempt(email, f"wrong password {n}") for n in range(5)]
+        assert unknown.status_code == 401 and {r.status_code for r in wrong} == {401}
+        assert unknown.text.count("wrong") == wrong[0].text.count("wrong")
+        refused = await attempt(email, PASSWORD)  # the right one, after five failures
+        assert refused.status_code == 429, refused.text
+        assert "15" in refused.text
+        assert "session" not in refused.headers.get("set-cookie", "")
+
+
+async def test_a_set_password_link_works_once(issuer: httpx.AsyncClient, registrar: Member) -> None:
+    made = await issuer.post(
+        "/v1/staff",
+        json={"email": "Nowa@Konsola.edu.pl", "name": "Nowa Osoba", "role": "awarding"},
+        headers=registrar.auth,
+    )
+    assert made.status_code == 201 and made.headers["cache-control"] == "no-store"
+    link = made.json()["set_password_url"]
+    path = "/" + link.split("/", 3)[3]
+    async with httpx.AsyncClient(base_url=str(issuer.base_url), timeout=30) as client:
+        page = await client.get(path)
+        assert page.status_code == 200 and "nowa@konsola.edu.pl" in page.text
+        token = csrf_of(page.text)
+        differ = await client.post(path, data={"csrf": token, "password": PASSWORD, "repeat": PASSWORD + "!"})
+        short = await client.post(path, data={"csrf": token, "password": "short", "repeat": "short"})
+        assert differ.status_code == 400 and short.status_code == 400
+        done = await client.post(path, data={"csrf": token, "password": PASSWORD, "repeat": PASSWORD})
+        assert done.status_code == 303
+        again = await client.get(path)
+        assert again.status_code == 401
+    async with signed_in(str(issuer.base_url), "nowa@konsola.edu.pl", PASSWORD) as client:
+        assert "Nowa Osoba" in (await client.get("/console")).text
+
+
+async def test_signing_in_goes_back_only_to_the_console(issuer: httpx.AsyncClient, registrar: Member) -> None:
+    async with httpx.AsyncClient(base_url=str(issuer.base_url), timeout=30) as client:
+        first = await client.get("/console/credentials")
+        assert first.status_code == 303
+        assert first.headers["location"] == "/console/sign-in?after=/console/credentials"
+        for after, lands in (
+            ("//attacker.example/x", "/console"),
+            ("/console/credentials", "/console/credentials"),
+        ):
+            token = csrf_of((await client.get("/console/sign-in")).text)
+            answer = await client.post(
+                "/console/sign-in",
+                data={
+                    "csrf": token,
+                    "email": registrar.email,
+                    "password": registrar.password,
+                    "after": after,
+                },
+            )
+            assert answer.status_code == 303 and answer.headers["location"] == lands
+        cookie = next(c for c in client.cookies.jar if c.name == "mcred_issuer_session")
+        assert cookie.has_nonstandard_attr("HttpOnly")
+        assert cookie.get_nonstandard_attr("SameSite") == "lax"
+
+
+async def test_markup_typed_into_any_field_is_shown_as_text(
+    issuer: httpx.AsyncClient, registrar: Member
+) -> None:
+    async with signed_in(str(issuer.base_url), registrar.email, registrar.password) as client:
+        token = csrf_of((await client.get("/console/microcredentials/new")).text)
+        text_fields = (
+            "title_pl", "title_en", "description_pl", "description_en", "outcomes_pl", "outcomes_en",
+            "assessment_type", "quality_assurance", "iqr_code", "iqr_sets", "prerequisites",
+            "further_information", "field_of_study",
+        )  # fmt: skip
+        invalid = await client.post(
+            "/console/microcredentials",
+            data={**{f: XSS for f in text_fields}, "ects": XSS, "eqf_level": XSS, "csrf": token},
+        )
+        assert invalid.status_code == 422
+        defined = await client.post(
+            "/console/microcredentials", data={**DEFINITION, **{f: XSS for f in text_fields}, "csrf": token}
+        )
+        assert defined.status_code == 303, defined.text
+        template_path = defined.headers["location"]
+        awarded = await client.post(
+            f"{template_path}/award",
+            data={
+                "csrf": token,
+                "learner_name": XSS,
+                "learner_ref": XSS,
+                "grade": XSS,
+                "protocol": "oid4vci",
+            },
+        )
+        assert awarded.status_code == 303, awarded.text
+        offer_path = awarded.headers["location"]
+        staff = await client.post(
+            "/console/staff", data={"csrf": token, "name": XSS, "email": "x@y.pl", "role": "reader"}
+        )
+        assert staff.status_code == 201
+        pages = [invalid, staff] + [
+            await client.get(path)
+            for path in (
+                template_path,
+                offer_path,
+                "/console",
+                "/console/credentials",
+                "/console/microcredentials",
+            )
+        ]
+        for page in pages:
+            assert "<script>alert" not in page.text and "<img src=x" not in page.text, page.url
+        assert sum("&lt;script&gt;alert" in page.text for page in pages) == len(pages)

@@ -75,12 +75,13 @@ def csrf_of(page: str) -> str:
     return found.group(1)
 
 
-async def signed_in(base_url: str, email: str, password: str) -> httpx.AsyncClient:
-    """A client holding a console session (the caller closes it)."""
-    client = httpx.AsyncClient(base_url=base_url, timeout=30)
-    form = await client.get("/console/sign-in")
-    answer = await client.post(
-        "/console/sign-in", data={"csrf": csrf_of(form.text), "email": email, "password": password}
-    )
-    assert answer.status_code == 303, answer.text
-    return client
+@asynccontextmanager
+async def signed_in(base_url: str, email: str, password: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client holding a console session, as a browser would after the sign-in form."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        form = await client.get("/console/sign-in")
+        answer = await client.post(
+            "/console/sign-in", data={"csrf": csrf_of(form.text), "email": email, "password": password}
+        )
+        assert answer.status_code == 303, answer.text
+        yield client
