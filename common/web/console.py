@@ -10,11 +10,9 @@ inline script or style, so the strict Content-Security-Policy holds; they work w
 only refreshes a part of a page that is waiting for something (``console.js``).
 """
 
-from __future__ import annotations
-
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -22,13 +20,26 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader
+from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from ..accounts import Accounts, Role, SignedIn, TooManyAttempts
-from ..errors import Forbidden, InvalidRequest, Problem, Unauthorized
+from ..errors import Conflict, Forbidden, InvalidRequest, Problem, Unauthorized
 from .i18n import LANG_COOKIE, LANGUAGES, catalogue, formatters, language_of
+from .staff_api import StaffCreate, set_password_url
 
-__all__ = ["Console", "Posted", "Staff", "console_router", "needs", "posted"]
+__all__ = [
+    "Console",
+    "Desk",
+    "Posted",
+    "Staff",
+    "console_router",
+    "desks",
+    "include_console",
+    "needs",
+    "posted",
+    "staff_pages",
+]
 
 MAX_FIELDS = 400
 """Fields a console form may carry (a microcredential's has about forty)."""
@@ -275,6 +286,114 @@ def console_router() -> APIRouter:
         if lang in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
         return response
+
+    return router
+
+
+class Desk:
+    """What a console page works with: the member of staff signed in (with the role the page needs), their
+    owner (an institution, an employer), the controller's context."""
+
+    def __init__(self, staff: SignedIn, owner: Any, ctx: Any, request: Request):
+        self.staff, self.owner, self.ctx, self.request = staff, owner, ctx, request
+
+    @property
+    def console(self) -> Console:
+        return _console(self.request)
+
+    @property
+    def accounts(self) -> Accounts:
+        return self.console.accounts(self.request)
+
+    def render(self, template: str, /, status: int = 200, **values: Any) -> HTMLResponse:
+        return self.console.render(self.request, template, status=status, owner=self.owner, **values)
+
+    def _(self, message: str) -> str:
+        return self.console.gettext(self.request)(message)
+
+    async def audit(self, action: str, subject: str | None, detail: str | None = None) -> None:
+        await self.accounts.record(self.owner.id, self.staff.user, action, subject, detail)
+
+
+DeskDependency = Callable[..., Awaitable[Desk]]
+
+
+def desks(owner_model: type[Any], context: str) -> tuple[DeskDependency, DeskDependency, DeskDependency]:
+    """The page dependencies of a controller whose owners are ``owner_model`` rows and whose context is
+    ``app.state.<context>``: a reader's, an awarder's and an administrator's desk."""
+
+    def desk_of(role: Role) -> DeskDependency:
+        async def desk(request: Request, staff: Annotated[SignedIn, Depends(needs(role))]) -> Desk:
+            ctx = getattr(request.app.state, context)
+            async with ctx.sessions() as session:
+                owner = await session.get(owner_model, staff.user.owner_id)
+            assert owner is not None  # staff_users.owner_id is a foreign key
+            return Desk(staff, owner, ctx, request)
+
+        return desk
+
+    return desk_of(Role.READER), desk_of(Role.AWARDING), desk_of(Role.ADMINISTRATOR)
+
+
+def staff_pages(administering: DeskDependency) -> APIRouter:
+    """The owner's staff, for its administrators: who has an account, adding one, a new set-password link
+    for one who forgot theirs (the link is shown to hand over)."""
+    router = APIRouter(prefix="/console/staff")
+
+    async def page(
+        desk: Desk,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        link: str | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        _ = desk._
+        return desk.render(
+            "console/staff.html",
+            status=status,
+            members=await desk.accounts.users(desk.owner.id),
+            values=values or {"role": Role.AWARDING.value},
+            errors=errors or {},
+            labels={"name": _("Name"), "email": _("E-mail address"), "role": _("Role")},
+            roles=[
+                (Role.ADMINISTRATOR.value, _("administrator")),
+                (Role.AWARDING.value, _("awarding staff")),
+                (Role.READER.value, _("read-only")),
+            ],
+            link=link,
+        )
+
+    @router.get("", response_class=HTMLResponse)
+    async def list_(desk: Annotated[Desk, Depends(administering)]) -> HTMLResponse:
+        return await page(desk)
+
+    @router.post("", response_class=HTMLResponse)
+    async def add(desk: Annotated[Desk, Depends(administering)], form: Posted) -> Response:
+        _ = desk._
+        values = {k: v.strip() for k in ("name", "email", "role") if isinstance(v := form.get(k), str)}
+        try:
+            data = StaffCreate.model_validate({k: values.get(k, "") for k in ("name", "email", "role")})
+        except ValidationError as err:
+            messages = {
+                "name": _("A name of 1 to 300 characters."),
+                "email": _("An e-mail address like name@example.org."),
+                "role": _("Choose one of the options."),
+            }
+            errors = {str(e["loc"][0]): messages[str(e["loc"][0])] for e in err.errors()}
+            return await page(desk, values, errors, status=422)
+        try:
+            _user, token = await desk.accounts.add_user(
+                desk.owner.id, data.email, data.name, data.role, None, desk.staff.user.email
+            )
+        except Conflict:
+            return await page(desk, values, {"email": _("This address already has an account.")}, status=409)
+        assert token is not None
+        return await page(desk, link=set_password_url(desk.console.public_url, token), status=201)
+
+    @router.post("/{user_id}/link", response_class=HTMLResponse)
+    async def new_link(user_id: str, desk: Annotated[Desk, Depends(administering)], form: Posted) -> Response:
+        _user, token = await desk.accounts.password_link(desk.owner.id, user_id, desk.staff.user.email)
+        return await page(desk, link=set_password_url(desk.console.public_url, token))
 
     return router
 

@@ -4,9 +4,16 @@ API; every change is audited with the member of staff who made it."""
 
 from fastapi import APIRouter
 
-from . import credentials, dashboard, microcredentials, staff
-from .desk import of
+from common.web.console import staff_pages
+
+from . import credentials, dashboard, microcredentials
+from .desk import administering, of
 
 __all__ = ["of", "routers"]
 
-routers: list[APIRouter] = [dashboard.router, microcredentials.router, credentials.router, staff.router]
+routers: list[APIRouter] = [
+    dashboard.router,
+    microcredentials.router,
+    credentials.router,
+    staff_pages(administering),
+]

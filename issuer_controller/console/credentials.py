@@ -9,14 +9,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from common.errors import Problem
 from common.microcredential import Template as TemplateDefinition
-from common.web.console import Posted
+from common.web.console import Desk, Posted
 from common.web.html import invitation
 
 from ..models import ChangeState, Offer, OfferState, StatusAction
 from ..services import offers, templates
 from ..services.oid4vci_offers import offer_by_value
 from ..services.status_changes import effective, request_change
-from .desk import Awarding, Desk, Reading
+from .desk import Awarding, Reading
 
 router = APIRouter(prefix="/console")
 
@@ -42,7 +42,7 @@ def _wallet_link(desk: Desk, offer: Offer) -> str | None:
 
 
 async def _offer_values(desk: Desk, offer: Offer) -> dict:
-    template = await templates.get_template(desk.ctx, desk.institution, offer.template_id)
+    template = await templates.get_template(desk.ctx, desk.owner, offer.template_id)
     definition = TemplateDefinition.model_validate(template.definition)
     link = _wallet_link(desk, offer)
     return {
@@ -55,14 +55,14 @@ async def _offer_values(desk: Desk, offer: Offer) -> dict:
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse)
 async def offer_page(offer_id: str, desk: Reading) -> HTMLResponse:
-    offer = await offers.get_offer(desk.ctx, desk.institution, offer_id)
+    offer = await offers.get_offer(desk.ctx, desk.owner, offer_id)
     return desk.render("console/offer.html", **await _offer_values(desk, offer))
 
 
 @router.get("/offers/{offer_id}/state", response_class=HTMLResponse)
 async def offer_state(offer_id: str, desk: Reading) -> HTMLResponse:
     """The part of the offer's page that changes as the learner accepts (``console.js`` follows it)."""
-    offer = await offers.get_offer(desk.ctx, desk.institution, offer_id)
+    offer = await offers.get_offer(desk.ctx, desk.owner, offer_id)
     return desk.render("console/offer_state.html", offer=offer)
 
 
@@ -71,12 +71,11 @@ async def list_(desk: Reading, q: str = "", state: str = "", page: int = 1) -> H
     chosen = OfferState(state) if state in {s.value for s in OfferState} else None
     page = max(1, min(page, 100_000))
     found = await offers.list_offers(
-        desk.ctx, desk.institution, chosen, PAGE + 1, (page - 1) * PAGE, search=q[:200].strip() or None,
+        desk.ctx, desk.owner, chosen, PAGE + 1, (page - 1) * PAGE, search=q[:200].strip() or None,
         newest_first=True,
     )  # fmt: skip
     names = {
-        t.id: shown_title(t.definition)
-        for t in await templates.list_templates(desk.ctx, desk.institution, None)
+        t.id: shown_title(t.definition) for t in await templates.list_templates(desk.ctx, desk.owner, None)
     }
     return desk.render(
         "console/credentials.html",
@@ -102,7 +101,7 @@ def _explorer(desk: Desk, tx: str | None) -> str | None:
 async def _credential_page(
     desk: Desk, offer_id: str, error: str | None = None, status: int = 200, notice: str | None = None
 ) -> HTMLResponse:
-    offer = await offers.get_offer(desk.ctx, desk.institution, offer_id, history=True)
+    offer = await offers.get_offer(desk.ctx, desk.owner, offer_id, history=True)
     revoked, suspension = effective(list(offer.status_changes))
     changes = [
         {
@@ -149,7 +148,7 @@ async def change(offer_id: str, action: str, desk: Awarding, form: Posted) -> Re
     if form.get("confirm") != "yes":
         return await _credential_page(desk, offer_id, _("Tick the box to confirm."), 422)
     try:
-        await request_change(desk.ctx, desk.institution, offer_id, chosen, reason)
+        await request_change(desk.ctx, desk.owner, offer_id, chosen, reason)
     except Problem as err:
         return await _credential_page(desk, offer_id, err.detail, err.status)
     await desk.audit(f"credential-{chosen.value}", offer_id, reason)

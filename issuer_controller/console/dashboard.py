@@ -11,7 +11,7 @@ router = APIRouter(prefix="/console")
 
 @router.get("", response_class=HTMLResponse)
 async def dashboard(desk: Reading) -> HTMLResponse:
-    ctx, institution = desk.ctx, desk.institution
+    ctx, institution = desk.ctx, desk.owner
     return desk.render(
         "console/dashboard.html",
         counts=await offers.count_by_state(ctx, institution),

@@ -9,11 +9,11 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from common.microcredential import Template as TemplateDefinition
-from common.web.console import Posted
+from common.web.console import Desk, Posted
 
 from ..models import Template, TemplateStatus
 from ..services import offers, templates
-from .desk import Awarding, Desk, Reading
+from .desk import Awarding, Reading
 from .forms import (
     award_labels,
     award_of,
@@ -36,7 +36,7 @@ def shown(template: Template) -> dict[str, Any]:
 
 @router.get("", response_class=HTMLResponse)
 async def list_(desk: Reading) -> HTMLResponse:
-    found = await templates.list_templates(desk.ctx, desk.institution, None)
+    found = await templates.list_templates(desk.ctx, desk.owner, None)
     return desk.render("console/microcredentials.html", items=[shown(t) for t in reversed(found)])
 
 
@@ -67,7 +67,7 @@ async def define(desk: Awarding, form: Posted) -> Response:
     values, definition, errors = definition_of(form, desk._)
     if definition is None:
         return _definition_page(desk, values, errors, status=422)
-    template = await templates.create_template(desk.ctx, desk.institution, definition)
+    template = await templates.create_template(desk.ctx, desk.owner, definition)
     await desk.audit("microcredential-defined", template.id, definition.text(definition.title))
     return RedirectResponse(f"/console/microcredentials/{template.id}", status_code=303)
 
@@ -94,25 +94,23 @@ def _template_page(
 
 @router.get("/{template_id}", response_class=HTMLResponse)
 async def read(template_id: str, desk: Reading) -> HTMLResponse:
-    return _template_page(desk, await templates.get_template(desk.ctx, desk.institution, template_id))
+    return _template_page(desk, await templates.get_template(desk.ctx, desk.owner, template_id))
 
 
 @router.post("/{template_id}/retire")
 async def retire(template_id: str, desk: Awarding, form: Posted) -> Response:
-    template = await templates.retire_template(desk.ctx, desk.institution, template_id)
+    template = await templates.retire_template(desk.ctx, desk.owner, template_id)
     await desk.audit("microcredential-retired", template.id, shown(template)["title"])
     return RedirectResponse(f"/console/microcredentials/{template.id}", status_code=303)
 
 
 @router.post("/{template_id}/award", response_class=HTMLResponse)
 async def award(template_id: str, desk: Awarding, form: Posted) -> Response:
-    template = await templates.get_template(desk.ctx, desk.institution, template_id)
+    template = await templates.get_template(desk.ctx, desk.owner, template_id)
     values, parsed, errors = award_of(form, desk._)
     if parsed is None:
         return _template_page(desk, template, values, errors, status=422)
     learner, award, protocol = parsed
-    offer = await offers.create_offer(
-        desk.ctx, desk.institution, template.id, learner, award, protocol=protocol
-    )
+    offer = await offers.create_offer(desk.ctx, desk.owner, template.id, learner, award, protocol=protocol)
     await desk.audit("awarded", offer.id, learner.name or learner.email or learner.ref)
     return RedirectResponse(f"/console/offers/{offer.id}", status_code=303)
