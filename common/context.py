@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from common.accounts import Accounts
 from common.agents import Agents
 from common.leases import Leases
 from common.tasks import BackgroundTasks
@@ -30,6 +31,8 @@ class ControllerContext:
     reads."""
     leases: Leases
     """Work one instance does at a time, however many run on the database (``common.leases``)."""
+    accounts: Accounts
+    """The owners' staff, their console sessions and the audit trail (``common.accounts``)."""
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     async def close(self) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from common.accounts import Accounts
 from common.context import ControllerContext
 from revocation.chain import ChainClient
 
@@ -15,8 +14,6 @@ from .config import IssuerSettings
 @dataclass(kw_only=True)
 class IssuerContext(ControllerContext):
     settings: IssuerSettings
-    accounts: Accounts
-    """Institutions' staff, their sessions and the audit trail (the console)."""
     shard_slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     """Per agent shard, this instance's credential exchanges in flight (offered, not yet final): a burst of
     DIDComm traffic to one SQLite-backed agent loses messages (measured: 12 of 20 concurrent offers). The

@@ -10,19 +10,24 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from common.accounts import Accounts
 from common.agents import Source
 from common.db import make_engine, migrate, session_factory
 from common.leases import Leases
 from common.tasks import every
 from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
+from common.web.console import include_console
+from common.web.staff_api import staff_router
 from revocation.chain import ChainClient
 
+from . import console
 from .api import employers, oid4vp, proof_requests, public, verifications
 from .config import VerifierSettings
 from .context import VerifierContext
 from .db import MIGRATIONS
-from .models import Employer, Lease
+from .models import AuditEvent, Employer, Lease, SignInFailure, StaffSession, StaffUser
+from .security import current_employer
 from .services.proof_requests import on_webhook, reconcile
 
 log = logging.getLogger(__name__)
@@ -52,6 +57,7 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
             ports=ports,
             chain=chain,
             leases=Leases(sessions, Lease),
+            accounts=Accounts(sessions, StaffUser, StaffSession, SignInFailure, AuditEvent),
         )
         app.state.verifier = ctx
         ctx.tasks.spawn(
@@ -71,12 +77,21 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
             return
         await on_webhook(ctx, topic, payload, agent)
 
-    return create_controller_app(
+    app = create_controller_app(
         settings,
         title="mcred verifier",
         description="Employers request microcredentials and get verification reports.",
         version="0.1.0",
-        routers=[employers.router, proof_requests.router, verifications.router, public.router, oid4vp.router],
+        routers=[
+            employers.router,
+            proof_requests.router,
+            verifications.router,
+            public.router,
+            oid4vp.router,
+            staff_router(current_employer),
+        ],
         services=services,
         on_webhook=webhook,
     )
+    include_console(app, console.of(settings), console.routers)
+    return app

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from common.accounts import AuditRow, SessionRow, SignInFailureRow, UserRow
 from common.agents import TenantColumns
 from common.clock import now
 from common.leases import LeaseRow
@@ -135,3 +136,21 @@ class Verification(Base):
 
 class Lease(LeaseRow, Base):
     """Work one instance does at a time (``common.leases``)."""
+
+
+class StaffUser(UserRow, Base):
+    """A member of an employer's staff (``common.accounts``)."""
+
+    __owner__ = "employers.id"
+
+
+class StaffSession(SessionRow, Base):
+    pass
+
+
+class SignInFailure(SignInFailureRow, Base):
+    pass
+
+
+class AuditEvent(AuditRow, Base):
+    __owner__ = "employers.id"

@@ -19,6 +19,8 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
+from ..clock import aware
+
 __all__ = ["DEFAULT", "LANGUAGES", "LANG_COOKIE", "catalogue", "formatters", "language_of"]
 
 LANGUAGES = ("pl", "en")
@@ -57,9 +59,16 @@ def formatters(lang: str) -> dict[str, object]:
     """Jinja filters: ``when`` (a stored UTC moment in the staff's zone), ``number``."""
     locale = Locale.parse(lang)
 
-    def when(moment: datetime | None) -> str:
+    def when(moment: datetime | str | None) -> str:
+        """A stored moment, or an RFC 3339 one from a report (shown as it came if it is not one)."""
+        if isinstance(moment, str):
+            try:
+                moment = datetime.fromisoformat(moment)
+            except ValueError:
+                return moment
         if moment is None:
             return "—"
+        moment = aware(moment)
         return format_datetime(moment, "medium", tzinfo=TIMEZONE, locale=locale) + " " + _zone(moment)
 
     def number(value: float | int | None) -> str:
@@ -69,4 +78,4 @@ def formatters(lang: str) -> dict[str, object]:
 
 
 def _zone(moment: datetime) -> str:
-    return (moment.astimezone(TIMEZONE) if moment.tzinfo else moment).strftime("%Z") or "UTC"
+    return moment.astimezone(TIMEZONE).strftime("%Z")

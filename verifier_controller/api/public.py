@@ -20,7 +20,7 @@ router = APIRouter(tags=["public"])
 PAGES = Pages("verifier_controller")
 
 
-def _scannable(request: ProofRequest) -> bool:
+def scannable(request: ProofRequest) -> bool:
     """An invitation is used once; an OpenID4VP request can be read again until it is answered (a wallet
     that fetched it and was then cancelled leaves the candidate free to scan again)."""
     if not request.invitation_url:
@@ -35,7 +35,7 @@ def _scannable(request: ProofRequest) -> bool:
 
 async def _invitation(ctx, request_id: str) -> str:
     request = await public_request(ctx, request_id)
-    if not _scannable(request) or not request.invitation_url:
+    if not scannable(request) or not request.invitation_url:
         raise Conflict(f"proof request {request_id} is {request.state}: its invitation can no longer be used")
     return request.invitation_url
 
@@ -58,7 +58,7 @@ async def request_page(request_id: str, ctx: VerifierDep) -> HTMLResponse:
         "request.html",
         purpose=request.purpose or "Show a microcredential / Pokaż mikropoświadczenie",
         state=request.state,
-        **(invitation(request.invitation_url) if _scannable(request) and request.invitation_url else {}),
+        **(invitation(request.invitation_url) if scannable(request) and request.invitation_url else {}),
     )
 
 

@@ -93,15 +93,16 @@ async def get_request(ctx: VerifierContext, employer: Employer, request_id: str)
 
 
 async def list_requests(
-    ctx: VerifierContext, employer: Employer, limit: int, offset: int
+    ctx: VerifierContext, employer: Employer, limit: int, offset: int, *, newest_first: bool = False
 ) -> list[ProofRequest]:
+    order = ProofRequest.created_at.desc() if newest_first else ProofRequest.created_at
     async with ctx.sessions() as session:
         return list(
             await session.scalars(
                 select(ProofRequest)
                 .where(ProofRequest.employer_id == employer.id)
                 .options(selectinload(ProofRequest.events))
-                .order_by(ProofRequest.created_at)
+                .order_by(order)
                 .limit(limit)
                 .offset(offset)
             )
