@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 
 from common.context import ControllerContext
+from common.mail import Mailer
 from revocation.chain import ChainClient
 
 from .config import IssuerSettings
@@ -24,6 +25,10 @@ class IssuerContext(ControllerContext):
     """Decides one claim at a time (its last two parts may be answered at the same moment)."""
     anchoring: asyncio.Lock = field(default_factory=asyncio.Lock)
     """One list creation at a time (the worker and an offer may both want the same list made)."""
+    mailer: Mailer | None = None
+    """None when no mail server is configured: nothing is e-mailed."""
+    mail_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when an e-mail is written to the outbox: the mail worker sends it at once."""
     anchor_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set by a status-change request: the anchoring worker runs without waiting for its interval."""
 

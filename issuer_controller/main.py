@@ -14,6 +14,7 @@ from common.accounts import Accounts
 from common.agents import Source
 from common.db import make_engine, migrate, session_factory
 from common.leases import Leases
+from common.mail import Mailer
 from common.tasks import every
 from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
@@ -40,6 +41,7 @@ from .security import current_institution
 from .services import affected, claims
 from .services.anchoring import anchor_forever
 from .services.bulk import fill_job, unfinished_jobs
+from .services.mail import mail_forever
 from .services.offers import on_webhook, reconcile
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,16 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             leases=Leases(sessions, Lease),
             accounts=Accounts(sessions, StaffUser, StaffSession, SignInFailure, AuditEvent),
         )
+        if settings.smtp_host:
+            ctx.mailer = Mailer(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.mail_from,
+                security=settings.smtp_security,
+                username=settings.smtp_username,
+                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            )
+            ctx.tasks.spawn(mail_forever(ctx), name="mail")
         app.state.issuer = ctx
         ctx.tasks.spawn(
             every(settings.reconcile_interval, lambda: _catch_up(ctx), "reconcile"), name="reconciler"

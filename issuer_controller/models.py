@@ -407,3 +407,35 @@ class SignInFailure(SignInFailureRow, Base):
 
 class AuditEvent(AuditRow, Base):
     __owner__ = "institutions.id"
+
+
+class EmailState(enum.StrEnum):
+    PENDING = "pending"
+    """Written (the outbox), waiting for the sender; retried after a temporary failure."""
+    SENT = "sent"
+    FAILED = "failed"
+    """Refused for good (a 5xx reply) or still failing after the last attempt: ``last_error`` says why."""
+
+
+class Email(Base):
+    """An invitation by e-mail to a learner (an offer's or a claim's), rendered when asked for and sent by
+    the mail worker; its fate is recorded on the offer's history too."""
+
+    __tablename__ = "emails"
+    __table_args__ = (Index("ix_emails_state", "state"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    offer_id: Mapped[str | None] = mapped_column(ForeignKey("offers.id"), index=True)
+    claim_id: Mapped[str | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    images: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Content id → the PNG, base64."""
+    state: Mapped[str] = mapped_column(String(16), default=EmailState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=now)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    sent_at: Mapped[datetime | None]

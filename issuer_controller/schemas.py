@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -62,6 +62,12 @@ class OfferCreate(BaseModel):
         description="oid4vci only: the wallet must also give a 6-digit code, returned once in `tx_code`, "
         "for the institution to send the learner apart from the offer",
     )
+    send_email: bool = Field(
+        default=False,
+        description="E-mail the invitation (its link and QR code) to `learner.email`; its fate goes on the "
+        "offer's history. Needs a mail server (503, nothing made, without one)",
+    )
+    email_language: Literal["pl", "en"] = Field(default="pl", description="The e-mail's language")
 
 
 class HistoryEntry(BaseModel):

@@ -16,6 +16,7 @@ from agent.process import listening_socket
 from agent.supervisor import AgentSupervisor, RunningAgent
 from mcred.settings import StackSettings
 from mcred.stack import Stack
+from tests.support.mail import Inbox
 from tests.support.netguard import NetworkGuard
 from tests.support.webhooks import WebhookCollector
 
@@ -68,8 +69,23 @@ def callback_socket() -> Iterator[socket.socket]:
 
 
 @pytest.fixture(scope="session")
+async def inbox() -> AsyncIterator[Inbox]:
+    """A real SMTP server (no TLS, on loopback) the shared stack's issuer sends its invitations through
+    (``MCRED_ISSUER_SMTP_*``, set before it starts)."""
+    server = Inbox()
+    port = await server.start()
+    settings = {"HOST": "127.0.0.1", "PORT": str(port), "SECURITY": "none"}
+    os.environ.update({f"MCRED_ISSUER_SMTP_{k}": v for k, v in settings.items()})
+    os.environ["MCRED_ISSUER_MAIL_FROM"] = "Politechnika <no-reply@mcred.test>"
+    yield server
+    for k in (*(f"MCRED_ISSUER_SMTP_{k}" for k in settings), "MCRED_ISSUER_MAIL_FROM"):
+        os.environ.pop(k, None)
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
 async def stack(
-    tmp_path_factory: pytest.TempPathFactory, callback_socket: socket.socket
+    tmp_path_factory: pytest.TempPathFactory, callback_socket: socket.socket, inbox: Inbox
 ) -> AsyncIterator[Stack]:
     """The whole embedded stack (anvil, three agents, both controllers) on free ports, shared."""
     settings = StackSettings(

@@ -305,6 +305,10 @@ class Desk:
     def accounts(self) -> Accounts:
         return self.console.accounts(self.request)
 
+    @property
+    def lang(self) -> str:
+        return language_of(self.request)
+
     def render(self, template: str, /, status: int = 200, **values: Any) -> HTMLResponse:
         return self.console.render(self.request, template, status=status, owner=self.owner, **values)
 

@@ -1,13 +1,14 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from common.web.params import PageLimit, PageOffset
 
 from ..domain import Learner, Protocol
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, ServiceUnavailable
+from ..letters import offer_letter
 from ..models import Offer, OfferState
 from ..schemas import HistoryEntry, OfferCreate, OfferOut
 from ..security import CurrentInstitution
-from ..services import offers
+from ..services import mail, offers, templates
 from ..services.oid4vci_offers import new_tx_code, offer_by_value
 from . import IssuerDep
 
@@ -41,15 +42,24 @@ def offer_out(offer: Offer, public_url: str, tx_code: str | None = None) -> Offe
 
 
 @router.post("", status_code=201, response_model=OfferOut, operation_id="offers-create")
-async def create(data: OfferCreate, institution: CurrentInstitution, ctx: IssuerDep):
+async def create(data: OfferCreate, institution: CurrentInstitution, ctx: IssuerDep, request: Request):
     """Offer a microcredential to one learner: the answer carries the invitation (URL, QR codes, a page
     to show on a phone); the learner's wallet scans it and the credential follows."""
     tx_code = new_tx_code() if data.tx_code else None
     if tx_code and data.protocol != Protocol.OID4VCI:
         raise InvalidRequest("tx_code: only an oid4vci offer takes a transaction code")
+    if data.send_email and not data.learner.email:
+        raise InvalidRequest("send_email: the learner has no e-mail address (learner.email)")
+    if data.send_email and not mail.can_mail(ctx):
+        raise ServiceUnavailable("send_email: no mail server is configured here; nothing was made")
     offer = await offers.create_offer(
         ctx, institution, data.template_id, data.learner, data.award, protocol=data.protocol, tx_code=tx_code
     )
+    if data.send_email:
+        template = await templates.get_template(ctx, institution, data.template_id)
+        letter = offer_letter(request.app.state.console, data.email_language, offer, institution, template)
+        await mail.queue(ctx, letter, offer_id=offer.id)
+        offer = await offers.get_offer(ctx, institution, offer.id)
     return offer_out(offer, ctx.settings.public_url, tx_code)
 
 

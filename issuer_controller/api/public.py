@@ -8,13 +8,16 @@ from fastapi.responses import HTMLResponse, Response
 from agent.contexts import MCRED_CONTEXT_URL, bundle
 from common.microcredential import Template as TemplateDefinition
 from common.web.html import Pages, invitation
+from common.web.i18n import language_of
 from common.web.qr import deep_link, qr_png, qr_svg
 
 from ..domain import Learner
 from ..errors import NotReady
+from ..letters import claim_letter
 from ..models import ClaimState, OfferState
 from ..schemas import ClaimCreate
-from ..services import claims, pathways
+from ..services import claims, mail, pathways
+from ..services.institutions import institution_of
 from ..services.offers import public_offer
 from ..services.status_lists import ServedList, signed_list
 from . import IssuerDep
@@ -115,10 +118,15 @@ async def claim_qr_svg(claim_id: str, ctx: IssuerDep) -> Response:
 
 
 @router.post("/pathways/{pathway_id}/claims", status_code=201, operation_id="public-claim-create")
-async def public_claim(pathway_id: str, data: ClaimCreate, ctx: IssuerDep) -> dict:
-    """A learner starts a claim from the pathway's page: the invitation to scan."""
+async def public_claim(pathway_id: str, data: ClaimCreate, ctx: IssuerDep, request: Request) -> dict:
+    """A learner starts a claim from the pathway's page: the invitation to scan, also e-mailed to the
+    learner's address (in the page's language) where a mail server is configured."""
     pathway = await pathways.get_pathway(ctx, None, pathway_id)
     claim = await claims.start_claim(ctx, pathway, Learner(email=data.email, name=data.name))
+    if mail.can_mail(ctx):
+        institution = await institution_of(ctx, pathway.institution_id)
+        letter = claim_letter(request.app.state.console, language_of(request), claim, pathway, institution)
+        await mail.queue(ctx, letter, claim_id=claim.id)
     return {
         "id": claim.id,
         "invitation_url": claim.invitation_url,

@@ -7,14 +7,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from common.errors import Problem
+from common.errors import Conflict, Problem
 from common.microcredential import Template as TemplateDefinition
 from common.web.console import Desk, Posted
 from common.web.html import invitation
 
+from ..letters import offer_letter, wallet_link
 from ..models import ChangeState, Offer, OfferState, StatusAction
-from ..services import offers, templates
-from ..services.oid4vci_offers import offer_by_value
+from ..services import mail, offers, templates
 from ..services.status_changes import effective, request_change
 from .desk import Awarding, Reading
 
@@ -33,20 +33,14 @@ def status_of(offer: Offer) -> str:
     return offer.state
 
 
-def _wallet_link(desk: Desk, offer: Offer) -> str | None:
-    if offer.state != OfferState.INVITED:
-        return None
-    if offer.pre_authorized_code:
-        return offer_by_value(desk.ctx.settings.public_url, offer)
-    return offer.invitation_url
-
-
 async def _offer_values(desk: Desk, offer: Offer) -> dict:
     template = await templates.get_template(desk.ctx, desk.owner, offer.template_id)
     definition = TemplateDefinition.model_validate(template.definition)
-    link = _wallet_link(desk, offer)
+    link = wallet_link(offer)
     return {
         "offer": offer,
+        "emails": await mail.emails_of(desk.ctx, offer.id),
+        "can_mail": mail.can_mail(desk.ctx),
         "title": definition.text(definition.title),
         "page_url": f"{desk.ctx.settings.public_url}/offers/{offer.id}",
         **(invitation(link) if link else {}),
@@ -57,6 +51,22 @@ async def _offer_values(desk: Desk, offer: Offer) -> dict:
 async def offer_page(offer_id: str, desk: Reading) -> HTMLResponse:
     offer = await offers.get_offer(desk.ctx, desk.owner, offer_id)
     return desk.render("console/offer.html", **await _offer_values(desk, offer))
+
+
+@router.post("/offers/{offer_id}/email")
+async def email_offer(offer_id: str, desk: Awarding, form: Posted) -> Response:
+    """The invitation (again) to the learner's address, in the language chosen."""
+    offer = await offers.get_offer(desk.ctx, desk.owner, offer_id)
+    if offer.learner_email is None or offer.state != OfferState.INVITED:
+        raise Conflict(f"offer {offer_id} has no e-mail address or can no longer be accepted")
+    template = await templates.get_template(desk.ctx, desk.owner, offer.template_id)
+    lang = form.get("email_language")
+    lang = lang if lang in ("pl", "en") else desk.lang
+    await mail.queue(
+        desk.ctx, offer_letter(desk.console, lang, offer, desk.owner, template), offer_id=offer.id
+    )
+    await desk.audit("emailed", offer.id, offer.learner_email)
+    return RedirectResponse(f"/console/offers/{offer.id}", status_code=303)
 
 
 @router.get("/offers/{offer_id}/state", response_class=HTMLResponse)

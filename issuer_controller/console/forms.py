@@ -22,7 +22,15 @@ DEFINITION_FIELDS = (
     "quality_assurance_url", "iqr_code", "iqr_sets", "prerequisites", "supervision", "stackability",
     "further_information", "field_of_study", "language",
 )  # fmt: skip
-AWARD_FIELDS = ("learner_name", "learner_email", "learner_ref", "grade", "protocol")
+AWARD_FIELDS = (
+    "learner_name",
+    "learner_email",
+    "learner_ref",
+    "grade",
+    "protocol",
+    "send_email",
+    "email_language",
+)
 
 _DEFINITION_OF = {
     "title": "title_pl", "description": "description_pl", "learning_outcomes": "outcomes_pl",
@@ -176,6 +184,8 @@ def award_labels(_: Gettext) -> dict[str, str]:
         "learner_ref": _("Your reference for the learner"),
         "grade": _("Grade"),
         "protocol": _("How the wallet receives it"),
+        "send_email": _("E-mail the invitation to the learner"),
+        "email_language": _("Language of the e-mail"),
     }
 
 
@@ -186,9 +196,13 @@ def protocol_options(_: Gettext) -> list[tuple[str, str]]:
     ]
 
 
+Awarded = tuple[Learner, Award, Protocol, str | None]
+"""The learner, the award, the protocol and the e-mail's language (None: no e-mail)."""
+
+
 def award_of(
-    form: FormData, _: Gettext
-) -> tuple[dict[str, str], tuple[Learner, Award, Protocol] | None, dict[str, str]]:
+    form: FormData, _: Gettext, can_mail: bool
+) -> tuple[dict[str, str], Awarded | None, dict[str, str]]:
     values = {name: _text(form, name) for name in AWARD_FIELDS}
     errors: dict[str, str] = {}
     learner = award = None
@@ -214,6 +228,17 @@ def award_of(
         errors["grade"] = _("At most 2000 characters.")
     if values["protocol"] not in {p.value for p in Protocol}:
         errors["protocol"] = _("Choose one of the options.")
+    mail = values["send_email"] == "yes"
+    if mail and not can_mail:
+        errors["send_email"] = _("No mail server is configured: show the QR code or send the link yourself.")
+    elif mail and not values["learner_email"]:
+        errors["learner_email"] = _("Give the address to e-mail the invitation to.")
+    if values["email_language"] not in ("pl", "en"):
+        values["email_language"] = "pl"
     if errors or learner is None or award is None:
         return values, None, errors
-    return values, (learner, award, Protocol(values["protocol"])), {}
+    return (
+        values,
+        (learner, award, Protocol(values["protocol"]), values["email_language"] if mail else None),
+        {},
+    )

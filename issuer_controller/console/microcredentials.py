@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from common.microcredential import Template as TemplateDefinition
 from common.web.console import Desk, Posted
 
+from ..letters import offer_letter
 from ..models import Template, TemplateStatus
-from ..services import offers, templates
+from ..services import mail, offers, templates
 from .desk import Awarding, Reading
 from .forms import (
     award_labels,
@@ -84,7 +85,8 @@ def _template_page(
         "console/microcredential.html",
         status=status,
         **shown(template),
-        values=values or {"protocol": "didcomm"},
+        values=values or {"protocol": "didcomm", "email_language": desk.lang},
+        can_mail=mail.can_mail(desk.ctx),
         errors=errors or {},
         labels=award_labels(_),
         protocols=protocol_options(_),
@@ -107,10 +109,14 @@ async def retire(template_id: str, desk: Awarding, form: Posted) -> Response:
 @router.post("/{template_id}/award", response_class=HTMLResponse)
 async def award(template_id: str, desk: Awarding, form: Posted) -> Response:
     template = await templates.get_template(desk.ctx, desk.owner, template_id)
-    values, parsed, errors = award_of(form, desk._)
+    values, parsed, errors = award_of(form, desk._, mail.can_mail(desk.ctx))
     if parsed is None:
         return _template_page(desk, template, values, errors, status=422)
-    learner, award, protocol = parsed
+    learner, award, protocol, language = parsed
     offer = await offers.create_offer(desk.ctx, desk.owner, template.id, learner, award, protocol=protocol)
     await desk.audit("awarded", offer.id, learner.name or learner.email or learner.ref)
+    if language is not None:
+        await mail.queue(
+            desk.ctx, offer_letter(desk.console, language, offer, desk.owner, template), offer_id=offer.id
+        )
     return RedirectResponse(f"/console/offers/{offer.id}", status_code=303)

@@ -6,6 +6,7 @@ from common.microcredential import Institution as IssuerProfile
 
 from ..context import IssuerContext
 from ..domain import InstitutionCreate, InstitutionUpdate
+from ..errors import NotFound
 from ..models import Institution, new_id
 
 
@@ -71,3 +72,11 @@ def issuer_profile(institution: Institution) -> IssuerProfile:
         identifiers=institution.identifiers,
         image=institution.logo_url,
     )
+
+
+async def institution_of(ctx: IssuerContext, institution_id: str) -> Institution:
+    async with ctx.sessions() as session:
+        institution = await session.get(Institution, institution_id)
+    if institution is None:
+        raise NotFound(f"no institution {institution_id}")
+    return institution

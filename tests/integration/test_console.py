@@ -438,3 +438,128 @@ async def test_markup_typed_into_any_field_is_shown_as_text(
         for page in pages:
             assert "<script>alert" not in page.text and "<img src=x" not in page.text, page.url
         assert sum("&lt;script&gt;alert" in page.text for page in pages) == len(pages)
+
+
+# --- invitations by e-mail, through a real SMTP server ------------------------------------------------------
+
+
+def parts_of(message) -> tuple[str, str, dict[str, bytes]]:
+    """The plain text, the HTML and the inline images (by content id) of an invitation."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    images = {
+        str(part["Content-ID"]).strip("<>"): part.get_content()
+        for part in message.walk()
+        if part.get_content_type() == "image/png"
+    }
+    return text, html, images
+
+
+async def test_an_invitation_by_e_mail_reaches_the_learner_and_its_link_works(
+    stack: Stack, issuer: httpx.AsyncClient, registrar: Member, inbox
+) -> None:
+    template_path = f"/console/microcredentials/{registrar.template['id']}"
+    async with signed_in(str(issuer.base_url), registrar.email, registrar.password) as client:
+        token = csrf_of((await client.get(template_path)).text)
+        missing = await client.post(
+            f"{template_path}/award",
+            data={"csrf": token, "learner_name": "Bez Adresu", "protocol": "didcomm", "send_email": "yes"},
+        )
+        assert missing.status_code == 422 and "Podaj adres, na który wysłać zaproszenie" in missing.text
+        awarded = await client.post(
+            f"{template_path}/award",
+            data={"csrf": token, "learner_name": "Ola Poczta", "learner_email": "ola.poczta@example.pl",
+                  "protocol": "didcomm", "send_email": "yes", "email_language": "en"},
+        )  # fmt: skip
+        assert awarded.status_code == 303, awarded.text
+        offer_id = awarded.headers["location"].rsplit("/", 1)[1]
+
+        message = await inbox.one_to("ola.poczta@example.pl")
+        assert message["From"] == "Politechnika <no-reply@mcred.test>"
+        subject = "Politechnika Konsolowa awards you a microcredential: Data analysis in Python"
+        assert message["Subject"].strip() == subject  # a long header is folded before its first word
+        text, html, images = parts_of(message)
+        assert "Hello Ola Poczta," in text
+        assert f"{str(issuer.base_url).rstrip('/')}/offers/{offer_id}" in text
+        assert 'src="cid:invitation-qr"' in html and images["invitation-qr"].startswith(b"\x89PNG")
+        deep = re.search(r'href="(didcomm://invite\?oob=[^"]+)"', html)
+        assert deep, html
+
+        async def email_state() -> str | None:
+            found = re.search(
+                r'data-email-state="(\w+)"', (await client.get(f"/console/offers/{offer_id}")).text
+            )
+            return found.group(1) if found else None
+
+        assert (
+            await eventually(email_state, until=lambda s: s == "sent", what="the e-mail marked sent")
+            == "sent"
+        )
+        await wallet_scans(stack, deep.group(1).replace("&amp;", "&"))
+
+        async def offer_state() -> str:
+            return (await issuer.get(f"/v1/offers/{offer_id}", headers=registrar.auth)).json()["state"]
+
+        assert (
+            await eventually(offer_state, until=lambda s: s == "issued", what="issued from the e-mail")
+            == "issued"
+        )
+        history = (await issuer.get(f"/v1/offers/{offer_id}", headers=registrar.auth)).json()["history"]
+        assert ("email-sent", "e-mail sent to ola.poczta@example.pl") in [
+            (h["state"], h["detail"]) for h in history
+        ]
+
+
+async def test_a_refused_address_is_recorded_on_the_offer(
+    issuer: httpx.AsyncClient, registrar: Member, inbox
+) -> None:
+    inbox.refused.add("nikt@example.pl")
+    made = await issuer.post(
+        "/v1/offers",
+        json={"template_id": registrar.template["id"], "learner": {"email": "nikt@example.pl"},
+              "send_email": True, "email_language": "pl"},
+        headers=registrar.auth,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    offer_id = made.json()["id"]
+
+    async def failure() -> list[str]:
+        history = (await issuer.get(f"/v1/offers/{offer_id}", headers=registrar.auth)).json()["history"]
+        return [h["detail"] for h in history if h["state"] == "email-failed"]
+
+    (detail,) = await eventually(failure, what="the refusal on the offer's history")
+    assert "550" in detail and "no such mailbox" in detail
+    assert inbox.to("nikt@example.pl") == []
+    async with signed_in(str(issuer.base_url), registrar.email, registrar.password) as client:
+        page = (await client.get(f"/console/offers/{offer_id}")).text
+        assert 'data-email-state="failed"' in page and "no such mailbox" in page
+    without = await issuer.post(
+        "/v1/offers",
+        json={"template_id": registrar.template["id"], "learner": {"name": "X"}, "send_email": True},
+        headers=registrar.auth,
+    )
+    assert without.status_code == 400 and "learner.email" in without.json()["detail"]
+
+
+async def test_a_claim_started_on_the_pathway_page_is_e_mailed_in_the_pages_language(
+    issuer: httpx.AsyncClient, registrar: Member, inbox
+) -> None:
+    pathway = await issuer.post(
+        "/v1/pathways",
+        json={"name": "Ścieżka pocztowa", "template_id": registrar.template["id"],
+              "requirements": [{"name": "część", "achievement_ids": [registrar.template["achievement_id"]]}]},
+        headers=registrar.auth,
+    )  # fmt: skip
+    assert pathway.status_code == 201, pathway.text
+    claim = await issuer.post(
+        f"/pathways/{pathway.json()['id']}/claims",
+        json={"email": "kasia.sciezka@example.pl", "name": "Kasia"},
+        headers={"Accept-Language": "pl-PL,pl;q=0.9"},
+    )
+    assert claim.status_code == 201
+    message = await inbox.one_to("kasia.sciezka@example.pl")
+    assert message["Subject"].strip() == "Twój wniosek o „Ścieżka pocztowa” w Politechnika Konsolowa"
+    text, html, images = parts_of(message)
+    assert "Dzień dobry, Kasia!" in text
+    assert claim.json()["deep_link"] in text
+    assert images["invitation-qr"].startswith(b"\x89PNG")

@@ -1,0 +1,40 @@
+"""invitations by e-mail: the outbox
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-02 02:30:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "emails",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("offer_id", sa.String(36), sa.ForeignKey("offers.id"), index=True),
+        sa.Column("claim_id", sa.String(36), sa.ForeignKey("claims.id"), index=True),
+        sa.Column("recipient", sa.String(320), nullable=False),
+        sa.Column("subject", sa.String(500), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("html", sa.Text(), nullable=False),
+        sa.Column("images", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text()),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index("ix_emails_state", "emails", ["state"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_emails_state", "emails")
+    op.drop_table("emails")
