@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from common.context import ControllerContext
-from common.mail import Mailer
+from common.mail import Letter, Mailer
 from revocation.chain import ChainClient
 
 from .config import IssuerSettings
+from .models import Institution, Offer, Template
 
 
 @dataclass(kw_only=True)
@@ -25,6 +27,9 @@ class IssuerContext(ControllerContext):
     """Decides one claim at a time (its last two parts may be answered at the same moment)."""
     anchoring: asyncio.Lock = field(default_factory=asyncio.Lock)
     """One list creation at a time (the worker and an offer may both want the same list made)."""
+    letters: Callable[[str, Offer, Institution, Template], Letter] | None = None
+    """Renders an offer's invitation e-mail in a language (the web layer's templates, handed in at start):
+    the mail worker writes a cohort's letters with it."""
     mailer: Mailer | None = None
     """None when no mail server is configured: nothing is e-mailed."""
     mail_wakeup: asyncio.Event = field(default_factory=asyncio.Event)

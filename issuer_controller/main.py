@@ -36,6 +36,7 @@ from .api import (
 from .config import IssuerSettings
 from .context import IssuerContext
 from .db import MIGRATIONS
+from .letters import offer_letter
 from .models import AuditEvent, Institution, Lease, SignInFailure, StaffSession, StaffUser
 from .security import current_institution
 from .services import affected, claims
@@ -69,6 +70,7 @@ async def _reconcile(ctx: IssuerContext) -> None:
 
 def create_app(settings: IssuerSettings | None = None) -> FastAPI:
     settings = settings or IssuerSettings()
+    pages = console.of(settings)
 
     @asynccontextmanager
     async def services(app: FastAPI) -> AsyncIterator[None]:
@@ -104,6 +106,9 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
                 security=settings.smtp_security,
                 username=settings.smtp_username,
                 password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            )
+            ctx.letters = lambda lang, offer, institution, template: offer_letter(
+                pages, lang, offer, institution, template
             )
             ctx.tasks.spawn(mail_forever(ctx), name="mail")
         app.state.issuer = ctx
@@ -146,5 +151,5 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
         services=services,
         on_webhook=webhook,
     )
-    include_console(app, console.of(settings), console.routers)
+    include_console(app, pages, console.routers)
     return app

@@ -229,6 +229,8 @@ class BulkJob(Base):
     rows: Mapped[list[Any]]
     """The validated rows ({"learner": ..., "award": ...}); offers are made from them until all exist."""
     protocol: Mapped[str] = mapped_column(String(16), default=Protocol.DIDCOMM, server_default="didcomm")
+    email_language: Mapped[str | None] = mapped_column(String(8))
+    """Set: each row with an address is e-mailed its invitation in this language (``services.mail``)."""
     created_at: Mapped[datetime] = mapped_column(default=now)
 
 

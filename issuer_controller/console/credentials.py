@@ -14,7 +14,7 @@ from common.web.html import invitation
 
 from ..letters import offer_letter, wallet_link
 from ..models import ChangeState, Offer, OfferState, StatusAction
-from ..services import mail, offers, templates
+from ..services import bulk, mail, offers, templates
 from ..services.status_changes import effective, request_change
 from .desk import Awarding, Reading
 
@@ -163,3 +163,29 @@ async def change(offer_id: str, action: str, desk: Awarding, form: Posted) -> Re
         return await _credential_page(desk, offer_id, err.detail, err.status)
     await desk.audit(f"credential-{chosen.value}", offer_id, reason)
     return RedirectResponse(f"/console/credentials/{offer_id}", status_code=303)
+
+
+COHORT_SHOWN = 500
+"""Offers of a cohort listed on its page (its progress counts them all)."""
+
+
+async def _cohort_values(desk: Desk, job_id: str) -> dict:
+    job, progress = await bulk.job_progress(desk.ctx, desk.owner, job_id)
+    return {"job": job, "progress": progress, "ready": progress["offers_made"] == progress["total"]}
+
+
+@router.get("/cohorts/{job_id}", response_class=HTMLResponse)
+async def cohort(job_id: str, desk: Reading) -> HTMLResponse:
+    values = await _cohort_values(desk, job_id)
+    made = await bulk.job_offers(desk.ctx, desk.owner, job_id)
+    template = await templates.get_template(desk.ctx, desk.owner, values["job"].template_id)
+    return desk.render(
+        "console/cohort_job.html", offers=made[:COHORT_SHOWN], more=len(made) > COHORT_SHOWN,
+        title=shown_title(template.definition), **values,
+    )  # fmt: skip
+
+
+@router.get("/cohorts/{job_id}/progress", response_class=HTMLResponse)
+async def cohort_progress(job_id: str, desk: Reading) -> HTMLResponse:
+    """The part of the cohort's page that changes as offers are made and accepted."""
+    return desk.render("console/cohort_progress.html", **await _cohort_values(desk, job_id))

@@ -7,13 +7,16 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from common.microcredential import Template as TemplateDefinition
 from common.web.console import Desk, Posted
 
+from ..domain import Protocol
+from ..errors import InvalidUpload
 from ..letters import offer_letter
 from ..models import Template, TemplateStatus
-from ..services import mail, offers, templates
+from ..services import bulk, mail, offers, templates
 from .desk import Awarding, Reading
 from .forms import (
     award_labels,
@@ -120,3 +123,103 @@ async def award(template_id: str, desk: Awarding, form: Posted) -> Response:
             desk.ctx, offer_letter(desk.console, language, offer, desk.owner, template), offer_id=offer.id
         )
     return RedirectResponse(f"/console/offers/{offer.id}", status_code=303)
+
+
+PREVIEW = 20
+"""Rows of a checked cohort shown before it is awarded."""
+
+
+def _row_problem(_, problem: dict) -> str:
+    """A row's problem in the reader's language where it is one of ours; a validator's reason as it is."""
+    reason = str(problem.get("reason", ""))
+    if reason.startswith("the same learner as row"):
+        return _("the same learner as row %(row)s") % {"row": reason.rsplit(" ", 1)[-1]}
+    known = {
+        "each row needs an email or a ref": _("each row needs an e-mail address or a reference"),
+        "wrong number of columns": _("wrong number of columns"),
+        "empty": _("no learner rows"),
+    }
+    if reason in known:
+        return known[reason]
+    if problem.get("field") == "email":
+        return _("not an e-mail address")
+    if problem.get("field") == "header":
+        columns = ", ".join(bulk.LEARNER_COLUMNS + bulk.AWARD_COLUMNS)
+        return _("the columns must be among: %(columns)s; email or ref is required") % {"columns": columns}
+    return reason
+
+
+def _cohort_options(desk: Desk, form, prefix: str = "") -> tuple[dict[str, str], dict[str, str]]:
+    """The cohort's protocol and e-mail choice (the first form's fields are ``cohort_``-prefixed: they share
+    the page with the award form's)."""
+    _ = desk._
+    values = {
+        k: v
+        for k in ("protocol", "send_email", "email_language")
+        if isinstance(v := form.get(prefix + k), str)
+    }
+    if isinstance(sent := form.get("send_email"), str):
+        values["send_email"] = sent
+    errors = {}
+    if values.get("protocol") not in {p.value for p in Protocol}:
+        values["protocol"] = Protocol.DIDCOMM.value
+    if values.get("email_language") not in ("pl", "en"):
+        values["email_language"] = desk.lang
+    if values.get("send_email") == "yes" and not mail.can_mail(desk.ctx):
+        errors["send_email"] = _("No mail server is configured: show the QR code or send the link yourself.")
+    return values, errors
+
+
+@router.post("/{template_id}/cohort", response_class=HTMLResponse)
+async def check_cohort(template_id: str, desk: Awarding, form: Posted) -> HTMLResponse:
+    """Every row checked before anything is made: the problems by row, or what will be awarded."""
+    _ = desk._
+    template = await templates.get_template(desk.ctx, desk.owner, template_id)
+    upload = form.get("file")
+    values, errors = _cohort_options(desk, form, "cohort_")
+    page = {"values": values, "errors": errors, **shown(template)}
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors["file"] = _("Choose a CSV file.")
+        return desk.render("console/cohort.html", status=422, **page)
+    data = await upload.read()
+    page["filename"] = upload.filename[:300]
+    try:
+        rows = bulk.parse_rows(data)
+    except InvalidUpload as err:
+        problems = [
+            {"row": p.get("row", ""), "field": p.get("field", ""), "reason": _row_problem(_, p)}
+            for p in err.errors
+        ]
+        return desk.render(
+            "console/cohort.html",
+            status=422,
+            problems=problems or [{"row": "", "field": "", "reason": err.detail}],
+            **page,
+        )
+    return desk.render(
+        "console/cohort.html",
+        status=422 if errors else 200,
+        rows=rows[:PREVIEW],
+        total=len(rows),
+        csv=data.decode("utf-8-sig"),
+        **page,
+    )
+
+
+@router.post("/{template_id}/cohort/start")
+async def start_cohort(template_id: str, desk: Awarding, form: Posted) -> Response:
+    values, errors = _cohort_options(desk, form)
+    text, filename = form.get("csv"), form.get("filename")
+    if errors or not isinstance(text, str) or not text:
+        raise InvalidUpload("the cohort was not sent with its file: upload it again")
+    job, _created = await bulk.start_bulk(
+        desk.ctx,
+        desk.owner,
+        template_id,
+        text.encode(),
+        filename if isinstance(filename, str) else None,
+        Protocol(values["protocol"]),
+        values["email_language"] if values.get("send_email") == "yes" else None,
+    )
+    await desk.audit("cohort-awarded", job.id, f"{job.filename or ''} ({job.total})")
+    return RedirectResponse(f"/console/cohorts/{job.id}", status_code=303)

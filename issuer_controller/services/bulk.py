@@ -108,9 +108,10 @@ async def start_bulk(
     data: bytes,
     filename: str | None,
     protocol: Protocol = Protocol.DIDCOMM,
+    email_language: str | None = None,
 ) -> tuple[BulkJob, bool]:
     """The job for this file (``True`` if new); its offers are made in the background, each over
-    ``protocol``."""
+    ``protocol`` (and e-mailed in ``email_language`` to the rows with an address)."""
     active(await get_template(ctx, institution, template_id))
     rows = parse_rows(data)
     digest = hashlib.sha256(data).hexdigest()
@@ -132,12 +133,13 @@ async def start_bulk(
         total=len(rows),
         rows=rows,
         protocol=protocol,
+        email_language=email_language,
     )
     try:
         async with ctx.sessions() as session, session.begin():
             session.add(job)
     except IntegrityError:  # the same file uploaded twice at once: the other upload made the job
-        return await start_bulk(ctx, institution, template_id, data, filename, protocol)
+        return await start_bulk(ctx, institution, template_id, data, filename, protocol, email_language)
     ctx.tasks.spawn(fill_job(ctx, job.id), name=f"bulk {job.id}")
     return job, True
 
@@ -149,6 +151,7 @@ async def fill_job(ctx: IssuerContext, job_id: str) -> None:
     async with ctx.leases.held(f"bulk:{job_id}") as mine:
         if mine:
             await _fill(ctx, job_id)
+            ctx.mail_wakeup.set()
 
 
 async def _fill(ctx: IssuerContext, job_id: str) -> None:
@@ -169,6 +172,7 @@ async def _fill(ctx: IssuerContext, job_id: str) -> None:
             except IntegrityError:  # another filler made some of these rows' offers: one by one, then
                 for row, learner, award in batch:
                     await _make(ctx, institution, job, row, learner, award)
+            ctx.mail_wakeup.set()
         return
     slots = asyncio.Semaphore(OFFER_CREATION_CONCURRENCY)
 

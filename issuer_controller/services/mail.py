@@ -9,13 +9,14 @@ import base64
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from common.mail import Letter, MailError
 
 from ..context import IssuerContext
 from ..errors import ServiceUnavailable
-from ..models import Email, EmailState, OfferEvent, now
+from ..models import BulkJob, Email, EmailState, Institution, Offer, OfferEvent, OfferState, Template, now
+from .offers import WITHOUT_CREDENTIALS
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,17 @@ async def queue(
         raise ServiceUnavailable(
             "no mail server is configured (MCRED_ISSUER_SMTP_HOST): nothing can be e-mailed"
         )
-    email = Email(
+    email = _row(letter, offer_id=offer_id, claim_id=claim_id)
+    async with ctx.sessions() as session, session.begin():
+        session.add(email)
+        if offer_id is not None:
+            session.add(_queued(offer_id, letter.recipient))
+    ctx.mail_wakeup.set()
+    return email
+
+
+def _row(letter: Letter, *, offer_id: str | None = None, claim_id: str | None = None) -> Email:
+    return Email(
         offer_id=offer_id,
         claim_id=claim_id,
         recipient=letter.recipient,
@@ -47,14 +58,10 @@ async def queue(
         html=letter.html,
         images={cid: base64.b64encode(png).decode() for cid, png in letter.images.items()},
     )
-    async with ctx.sessions() as session, session.begin():
-        session.add(email)
-        if offer_id is not None:
-            session.add(
-                OfferEvent(offer_id=offer_id, state="email", detail=f"e-mail to {letter.recipient} queued")
-            )
-    ctx.mail_wakeup.set()
-    return email
+
+
+def _queued(offer_id: str, recipient: str) -> OfferEvent:
+    return OfferEvent(offer_id=offer_id, state="email", detail=f"e-mail to {recipient} queued")
 
 
 async def emails_of(ctx: IssuerContext, offer_id: str) -> list[Email]:
@@ -73,11 +80,41 @@ async def mail_forever(ctx: IssuerContext) -> None:
         ctx.mail_wakeup.clear()
         try:
             async with ctx.leases.held("mail") as mine:
-                if mine:
-                    while await _send_due(ctx):
-                        pass
+                while mine and (await _write_cohort_letters(ctx) + await _send_due(ctx)):
+                    pass
         except Exception:  # the worker outlives a bad pass; the outbox keeps the letters
             log.exception("mail pass failed")
+
+
+async def _write_cohort_letters(ctx: IssuerContext) -> int:
+    """Writes the invitation of each cohort row with an address that has none yet (a job e-mailed in a
+    language): idempotent, so a restart midway loses and doubles nothing. Returns how many it wrote."""
+    if ctx.letters is None:
+        return 0
+    query = (
+        select(Offer, BulkJob.email_language)
+        .join(BulkJob, Offer.bulk_job_id == BulkJob.id)
+        .where(
+            BulkJob.email_language.is_not(None),
+            Offer.learner_email.is_not(None),
+            Offer.state == OfferState.INVITED,
+            ~exists().where(Email.offer_id == Offer.id),
+        )
+        .options(*WITHOUT_CREDENTIALS)
+        .limit(BATCH)
+    )
+    async with ctx.sessions() as session:
+        found = (await session.execute(query)).tuples().all()
+        owners = {o.institution_id: await session.get(Institution, o.institution_id) for o, _ in found}
+        templates = {o.template_id: await session.get(Template, o.template_id) for o, _ in found}
+    async with ctx.sessions() as session, session.begin():
+        for offer, lang in found:
+            institution, template = owners[offer.institution_id], templates[offer.template_id]
+            assert institution is not None and template is not None and lang is not None
+            letter = ctx.letters(lang, offer, institution, template)
+            session.add(_row(letter, offer_id=offer.id))
+            session.add(_queued(offer.id, letter.recipient))
+    return len(found)
 
 
 async def _send_due(ctx: IssuerContext) -> int:

@@ -563,3 +563,80 @@ async def test_a_claim_started_on_the_pathway_page_is_e_mailed_in_the_pages_lang
     assert "Dzień dobry, Kasia!" in text
     assert claim.json()["deep_link"] in text
     assert images["invitation-qr"].startswith(b"\x89PNG")
+
+
+# --- a cohort by CSV ---------------------------------------------------------------------------------------
+
+
+def cohort_csv(bad_rows: dict[int, str]) -> str:
+    """50 learners; ``bad_rows`` (CSV row numbers, the header being row 1) replaced by broken lines."""
+    lines = ["email,name,ref,grade"]
+    for n in range(1, 51):
+        row = n + 1
+        lines.append(bad_rows.get(row, f"uczen{n}@kohorta.example.pl,Uczeń {n},K-{n},5"))
+    return "\n".join(lines) + "\n"
+
+
+async def test_a_cohort_with_bad_rows_is_refused_by_row_then_awarded_once_fixed(
+    issuer: httpx.AsyncClient, registrar: Member, inbox, tmp_path
+) -> None:
+    bad = {
+        12: "not-an-address,Zły Adres,K-x,5",
+        25: ",Bez Adresu,,5",
+        40: "uczen1@kohorta.example.pl,Dubel,K-d,5",
+    }
+    broken, fixed = tmp_path / "kohorta-bledy.csv", tmp_path / "kohorta.csv"
+    broken.write_text(cohort_csv(bad))
+    fixed.write_text(cohort_csv({}))
+    before = len((await issuer.get("/v1/offers?limit=1000", headers=registrar.auth)).json())
+    base = str(issuer.base_url).rstrip("/")
+    violations: list[dict] = []
+    async with browser() as chromium:
+        context = await chromium.new_context(locale="pl-PL")
+        page = await context.new_page()
+        await page.goto(f"{base}/console/sign-in")
+        await page.get_by_label("Adres e-mail").fill(registrar.email)
+        await page.get_by_label("Hasło").fill(registrar.password)
+        await page.get_by_role("button", name="Zaloguj się").click()
+        await page.wait_for_url(f"{base}/console")
+        await page.goto(f"{base}/console/microcredentials/{registrar.template['id']}")
+        await page.set_input_files("#file", str(broken))
+        await page.locator("#cohort_protocol").select_option("oid4vci")
+        await page.locator("#cohort_send_email").check()
+        await page.locator("#cohort-check").click()
+        await expect(page.locator("#error-summary")).to_contain_text("3")
+        rows = page.locator("#problems tbody tr")
+        await expect(rows).to_have_count(3)
+        assert [await r.get_attribute("data-row") for r in await rows.all()] == ["12", "25", "40"]
+        await expect(page.locator("#problems tr[data-row='12']")).to_contain_text("adres e-mail")
+        await expect(page.locator("#problems tr[data-row='40']")).to_contain_text("wiersz 2")
+        violations += await axe_violations(page)
+        await screenshot(page, "pl-cohort-refused")
+        assert len((await issuer.get("/v1/offers?limit=1000", headers=registrar.auth)).json()) == before
+
+        await page.get_by_role("link", name=re.compile("Wróć")).click()
+        await page.set_input_files("#file", str(fixed))
+        await page.locator("#cohort_protocol").select_option("oid4vci")
+        await page.locator("#cohort_send_email").check()
+        await page.locator("#cohort-check").click()
+        await expect(page.locator("#checked")).to_contain_text("50")
+        violations += await axe_violations(page)
+        await screenshot(page, "pl-cohort-checked")
+        await page.locator("#cohort-start").click()
+        await page.wait_for_url(re.compile(r"/console/cohorts/[0-9a-f-]{36}$"))
+        await expect(page.locator("#made-count")).to_have_text("50 / 50", timeout=60_000)
+        violations += await axe_violations(page)
+        await screenshot(page, "pl-cohort-progress")
+        await context.close()
+    assert violations == [], "\n".join(map(str, violations))
+    offers = (await issuer.get("/v1/offers?limit=1000", headers=registrar.auth)).json()
+    cohort = [o for o in offers if (o["learner"]["email"] or "").endswith("@kohorta.example.pl")]
+    assert len(cohort) == 50 and {o["protocol"] for o in cohort} == {"oid4vci"}
+
+    async def letters() -> int:
+        return len([m for m in inbox.messages if "@kohorta.example.pl" in str(m["To"])])
+
+    assert await eventually(letters, until=lambda n: n >= 50, what="50 letters") == 50
+    one = inbox.to("uczen7@kohorta.example.pl")[0]
+    assert "przyznaje Ci mikropoświadczenie" in one["Subject"]
+    assert "openid-credential-offer://" in parts_of(one)[1]

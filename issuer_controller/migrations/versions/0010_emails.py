@@ -1,4 +1,4 @@
-"""invitations by e-mail: the outbox
+"""invitations by e-mail: the outbox, and a cohort's e-mail language
 
 Revision ID: 0010
 Revises: 0009
@@ -33,8 +33,12 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True)),
     )
     op.create_index("ix_emails_state", "emails", ["state"])
+    with op.batch_alter_table("bulk_jobs") as batch:
+        batch.add_column(sa.Column("email_language", sa.String(8)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("bulk_jobs") as batch:
+        batch.drop_column("email_language")
     op.drop_index("ix_emails_state", "emails")
     op.drop_table("emails")
