@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from common.web.console import staff_pages
 
-from . import credentials, dashboard, microcredentials
+from . import credentials, dashboard, microcredentials, pathways, profile
 from .desk import administering, of
 
 __all__ = ["of", "routers"]
@@ -15,5 +15,7 @@ routers: list[APIRouter] = [
     dashboard.router,
     microcredentials.router,
     credentials.router,
+    pathways.router,
+    profile.router,
     staff_pages(administering),
 ]

@@ -302,3 +302,10 @@ async def follow_claims(ctx: IssuerContext) -> None:
                 await _part_answered(ctx, agent, part.pres_ex_id)
             elif expired:
                 await _part_missing(ctx, part.id, "the wallet did not answer before the claim expired")
+
+
+async def list_claims(ctx: IssuerContext, pathway: Pathway, limit: int = 500) -> list[Claim]:
+    """A pathway's claims, newest first."""
+    query = select(Claim).where(Claim.pathway_id == pathway.id).order_by(Claim.created_at.desc()).limit(limit)
+    async with ctx.sessions() as session:
+        return list(await session.scalars(query))

@@ -198,6 +198,8 @@ async def test_award_one_learner_from_sign_in_to_revocation(
             ("/console/credentials", "pl-credentials"),
             (f"/console/credentials/{offer_id}", "pl-credential-revoked"),
             ("/console/staff", "pl-staff"),
+            ("/console/pathways/new", "pl-pathway-define"),
+            ("/console/profile", "pl-profile"),
         ):
             await pages.goto(base + path, shot)
 
@@ -640,3 +642,44 @@ async def test_a_cohort_with_bad_rows_is_refused_by_row_then_awarded_once_fixed(
     one = inbox.to("uczen7@kohorta.example.pl")[0]
     assert "przyznaje Ci mikropoświadczenie" in one["Subject"]
     assert "openid-credential-offer://" in parts_of(one)[1]
+
+
+async def test_a_pathway_and_the_profile_are_defined_in_the_console(
+    issuer: httpx.AsyncClient, registrar: Member, other: Member
+) -> None:
+    async with signed_in(str(issuer.base_url), registrar.email, registrar.password) as client:
+        token = csrf_of((await client.get("/console/pathways/new")).text)
+        empty = await client.post("/console/pathways", data={"csrf": token, "name": "Bez części"})
+        assert empty.status_code == 422 and 'id="requirements"' in empty.text
+        form = {
+            "csrf": token, "name": "Ścieżka z konsoli", "template_id": registrar.template["id"],
+            "part_1": "Podstawy", "own_1": registrar.template["achievement_id"],
+            "part_2": "Z innych uczelni", "other_2": "ZRK-999\nurn:uuid:00000000-0000-4000-8000-000000000001",
+            "at_least_2": "1", "policy": "suspend",
+        }  # fmt: skip
+        mixed = await client.post("/console/pathways", data=form)
+        assert mixed.status_code == 422 and 'id="other_2-error"' in mixed.text
+        defined = await client.post("/console/pathways", data={**form, "other_2": "ZRK-999\nZRK-998"})
+        assert defined.status_code == 303, defined.text
+        pathway_id = defined.headers["location"].rsplit("/", 1)[1]
+        page = await client.get(f"/console/pathways/{pathway_id}")
+        assert page.status_code == 200 and "Ścieżka z konsoli" in page.text
+    async with signed_in(str(issuer.base_url), other.email, other.password) as client:
+        token = csrf_of((await client.get("/console/profile")).text)
+        bad = await client.post(
+            "/console/profile", data={"csrf": token, "logo_url": "http://insecure.example/x.png"}
+        )
+        assert bad.status_code == 422
+        saved = await client.post(
+            "/console/profile",
+            data={"csrf": token, "display_name": "PK", "logo_url": "https://pk.example/logo.png"},
+        )
+        assert saved.status_code == 303
+    made = (await issuer.get(f"/v1/pathways/{pathway_id}", headers=registrar.auth)).json()
+    assert made["policy"] == "suspend"
+    parts = {r["name"]: r for r in made["requirements"]}
+    assert parts["Podstawy"]["achievement_ids"] == [registrar.template["achievement_id"]]
+    assert parts["Z innych uczelni"]["iqr_codes"] == ["ZRK-999", "ZRK-998"]
+    assert parts["Z innych uczelni"]["at_least"] == 1
+    me = (await issuer.get("/v1/institutions/me", headers=other.auth)).json()
+    assert (me["display_name"], me["logo_url"]) == ("PK", "https://pk.example/logo.png")
