@@ -208,9 +208,10 @@ def _form_page(request: Request, template: str, status: int = 200, **values: Any
     return page
 
 
-def _after(target: str | None) -> str:
-    """Where to go after signing in: a console path of ours, never another site."""
-    if target and target.startswith("/console") and not target.startswith("//") and "\\" not in target:
+def _after(target: str | None, within: str = "/console") -> str:
+    """Where to go next (after signing in: a console path; after switching language: any page of ours),
+    never another site."""
+    if target and target.startswith(within) and not target.startswith("//") and "\\" not in target:
         return target
     return "/console"
 
@@ -282,7 +283,7 @@ def console_router() -> APIRouter:
 
     @router.get("/language/{lang}")
     async def language(request: Request, lang: str, after: str | None = None) -> Response:
-        response = RedirectResponse(_after(after), status_code=303)
+        response = RedirectResponse(_after(after, within="/"), status_code=303)
         if lang in LANGUAGES:
             response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
         return response

@@ -1,34 +1,32 @@
-"""Pages people open (a learner's offer, a pathway, an employer's request): Jinja2 templates with autoescape —
-every value a page shows is escaped; markup of ours (a QR code's SVG) is marked safe where it is made. Their
-style and script are files served from this origin (``/static``), so the pages carry no inline code and the
-Content-Security-Policy allows none (``common.web.headers``). A controller's templates are in its ``pages``
-folder; the shared layout, the invitation block and the static files in ``common/web/pages``."""
+"""Pages people open (a learner's offer, a pathway, an employer's request, /verify): the console's Jinja2
+environment (autoescape, the reader's language) — every value a page shows is escaped; markup of ours (a QR
+code's SVG) is marked safe where it is made. Their style and script are files served from this origin
+(``/static``), so the pages carry no inline code and the Content-Security-Policy allows none
+(``common.web.headers``). A controller's templates are in its ``pages`` folder; the shared layout, the
+invitation block and the static files in ``common/web/pages``."""
 
 from __future__ import annotations
 
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import ChoiceLoader, Environment, PackageLoader
 from markupsafe import Markup
 
 from .qr import deep_link, qr_svg
 
-__all__ = ["Pages", "install_static", "invitation"]
+__all__ = ["install_static", "invitation", "public_page"]
 
 
-class Pages:
-    def __init__(self, package: str):
-        self.env = Environment(
-            loader=ChoiceLoader([PackageLoader(package, "pages"), PackageLoader("common.web", "pages")]),
-            autoescape=True,
-        )
-
-    def render(self, template: str, /, **values: Any) -> HTMLResponse:
-        return HTMLResponse(self.env.get_template(template).render(**values))
+def public_page(request: Request, template: str, /, brand: str, **values: Any) -> HTMLResponse:
+    """A page anyone opens, in the console's look and the reader's language (``common.web.console``);
+    ``brand`` names whose page it is (an institution, an employer). It has no form of the console's, so it
+    keeps the strictest referrer policy: a link from it tells the next site nothing (not the offer's URL)."""
+    page = request.app.state.console.render(request, template, brand=brand, **values)
+    page.headers["Referrer-Policy"] = "no-referrer"
+    return page
 
 
 def invitation(url: str) -> dict[str, Any]:

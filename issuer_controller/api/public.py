@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from agent.contexts import MCRED_CONTEXT_URL, bundle
 from common.microcredential import Template as TemplateDefinition
-from common.web.html import Pages, invitation
+from common.web.html import invitation, public_page
 from common.web.i18n import language_of
 from common.web.qr import deep_link, qr_png, qr_svg
 
@@ -23,8 +23,6 @@ from ..services.status_lists import ServedList, signed_list
 from . import IssuerDep
 
 router = APIRouter(tags=["public"])
-
-PAGES = Pages("issuer_controller")
 
 
 async def _invitation(ctx, offer_id: str) -> str:
@@ -45,13 +43,15 @@ async def offer_qr_svg(offer_id: str, ctx: IssuerDep) -> Response:
 
 
 @router.get("/offers/{offer_id}", response_class=HTMLResponse, operation_id="public-offer-page")
-async def offer_page(offer_id: str, ctx: IssuerDep) -> HTMLResponse:
+async def offer_page(offer_id: str, ctx: IssuerDep, request: Request) -> HTMLResponse:
     """The page a learner opens on a phone (or sees on a screen to scan)."""
     offer, institution, template = await public_offer(ctx, offer_id)
     definition = TemplateDefinition.model_validate(template.definition)
     usable = offer.state == OfferState.INVITED and offer.invitation_url
-    return PAGES.render(
+    return public_page(
+        request,
         "offer.html",
+        institution.shown_name,
         title=definition.text(definition.title),
         titles=definition.title,
         institution=institution.name,
@@ -136,11 +136,15 @@ async def public_claim(pathway_id: str, data: ClaimCreate, ctx: IssuerDep, reque
 
 
 @router.get("/pathways/{pathway_id}", response_class=HTMLResponse, operation_id="public-pathway-page")
-async def pathway_page(pathway_id: str, ctx: IssuerDep) -> HTMLResponse:
+async def pathway_page(pathway_id: str, ctx: IssuerDep, request: Request) -> HTMLResponse:
     """What a pathway takes, and a form to claim it with one's wallet."""
     pathway = await pathways.get_pathway(ctx, None, pathway_id)
     parts = [
         {"name": r.name, "needed": r.at_least or len(r.items), "options": r.items}
         for r in pathways.requirements(pathway)
     ]
-    return PAGES.render("pathway.html", name=pathway.name, parts=parts, claims_url=f"{pathway.id}/claims")
+    institution = await institution_of(ctx, pathway.institution_id)
+    return public_page(
+        request, "pathway.html", institution.shown_name, name=pathway.name, parts=parts,
+        claims_url=f"{pathway.id}/claims",
+    )  # fmt: skip

@@ -146,6 +146,11 @@ async def test_award_one_learner_from_sign_in_to_revocation(
         # The learner's wallet (stand-in) scans the code; the page follows the offer until issued.
         link = await page.get_by_role("link", name="Open in the wallet").get_attribute("href")
         assert link and link.startswith("didcomm://invite?oob=")
+        public = Pages(await context.new_page())  # what the learner opens on a phone, in the same look
+        await public.goto(f"{base}/offers/{offer_id}", "en-public-offer")
+        await expect(public.page.get_by_role("link", name="Open in wallet")).to_have_attribute("href", link)
+        pages.violations += public.violations
+        await public.page.close()
         await wallet_scans(stack, link)
         await expect(page.locator("#offer-state .state")).to_have_text("issued", timeout=60_000)
 

@@ -67,6 +67,12 @@ async def test_a_recruiter_asks_and_reads_the_report(
 
         link = await page.get_by_role("link", name="Open in the wallet").get_attribute("href")
         assert link and link.startswith("didcomm://invite?oob=")
+        public = await context.new_page()
+        for path, shot in ((f"/requests/{request_id}", "en-public-request"), ("/verify", "en-public-verify")):
+            await public.goto(base + path)
+            violations += await axe_violations(public)
+            await screenshot(public, shot)
+        await public.close()
         await wallet_scans(stack, link)
         await expect(page.locator("#verdict")).to_contain_text("Verified", timeout=60_000)
         for check, says in (

@@ -369,7 +369,7 @@ async def test_the_verify_page_has_no_inline_code(verifier: httpx.AsyncClient) -
     assert page.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert '<script src="/static/verify.js"' in page.text and "<style" not in page.text
     assert "<script>" not in page.text
-    for asset in ("/static/verify.js", "/static/verify.css", "/static/pages.css"):
+    for asset in ("/static/verify.js", "/static/verify.css", "/static/console.css", "/static/console.js"):
         served = await verifier.get(asset)
         assert served.status_code == 200, asset
         assert served.headers["x-content-type-options"] == "nosniff"

@@ -3,21 +3,20 @@ credential they were sent."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from common.errors import Conflict
-from common.web.html import Pages, invitation
+from common.web.html import invitation, public_page
 from common.web.qr import qr_png, qr_svg
 
 from ..domain import Protocol
 from ..models import ProofRequest, RequestState
+from ..services.employers import employer_of
 from ..services.proof_requests import public_request
 from . import VerifierDep
 
 router = APIRouter(tags=["public"])
-
-PAGES = Pages("verifier_controller")
 
 
 def scannable(request: ProofRequest) -> bool:
@@ -51,19 +50,22 @@ async def request_qr_svg(request_id: str, ctx: VerifierDep) -> Response:
 
 
 @router.get("/requests/{request_id}", response_class=HTMLResponse, operation_id="public-request-page")
-async def request_page(request_id: str, ctx: VerifierDep) -> HTMLResponse:
+async def request_page(request_id: str, ctx: VerifierDep, http: Request) -> HTMLResponse:
     """What the employer shows on a screen, or sends to the candidate's phone."""
     request = await public_request(ctx, request_id)
-    return PAGES.render(
+    employer = await employer_of(ctx, request.employer_id)
+    return public_page(
+        http,
         "request.html",
-        purpose=request.purpose or "Show a microcredential / Pokaż mikropoświadczenie",
+        employer.name,
+        purpose=request.purpose,
         state=request.state,
         **(invitation(request.invitation_url) if scannable(request) and request.invitation_url else {}),
     )
 
 
 @router.get("/verify", response_class=HTMLResponse, operation_id="public-verify-page")
-async def verify_page() -> HTMLResponse:
+async def verify_page(request: Request) -> HTMLResponse:
     """Paste or upload a credential (JSON or a PNG badge): the badge, its issuer, the EU elements in plain
     language and every check with a green or red mark (the page calls POST /v1/verifications)."""
-    return PAGES.render("verify.html")
+    return public_page(request, "verify.html", "mcred")

@@ -38,3 +38,8 @@ async def update_employer(ctx: VerifierContext, employer: Employer, data: Employ
         if "logo_url" in data.model_fields_set:
             stored.logo_url = data.logo_url
     return stored
+
+
+async def employer_of(ctx: VerifierContext, employer_id: str) -> Employer:
+    async with ctx.sessions() as session:
+        return await existing(session, Employer, employer_id)

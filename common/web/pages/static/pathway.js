@@ -9,7 +9,8 @@ document.getElementById("claim").addEventListener("submit", async (event) => {
   const qr = document.getElementById("qr");
   qr.replaceChildren();
   if (!response.ok) { qr.textContent = claim.detail; return; }
-  const img = document.createElement("img"); img.src = claim.qr_svg_url; img.alt = "QR";
-  const link = document.createElement("a"); link.href = claim.deep_link; link.textContent = "Open in wallet";
+  const img = document.createElement("img"); img.src = claim.qr_svg_url; img.alt = qr.dataset.qr;
+  const link = document.createElement("a"); link.href = claim.deep_link; link.textContent = qr.dataset.open;
+  link.className = "button";
   qr.append(img, link);
 });
