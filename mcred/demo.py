@@ -9,6 +9,7 @@ microcredentials into the larger credential they add up to.
 
 from __future__ import annotations
 
+import secrets
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -192,6 +193,30 @@ async def run_demo(settings: StackSettings, *, keep: bool, say: Say) -> tuple[di
         say(f"   the larger credential {whole['credential_id']} is in the wallet")
         return {"larger_credential_id": whole["credential_id"], "parts": [p["credential_id"] for p in parts]}
 
+    async def console() -> dict[str, Any]:
+        """A member of staff each (administrators), with a password made for this run."""
+        password = secrets.token_urlsafe(12)
+        made = {}
+        for who, client, auth in (
+            ("registrar@uni.example.pl", "issuer", {"X-API-Key": story["university"]["api_key"]}),
+            ("recruiter@employer.example.pl", "verifier", story.get("employer")),
+        ):
+            if auth is None:
+                continue
+            body = {
+                "email": who,
+                "name": who.split("@")[0].title(),
+                "role": "administrator",
+                "password": password,
+            }
+            answer = await clients[client].post("/v1/staff", json=body, headers=auth)
+            if answer.status_code != 201:
+                raise DemoStepFailed(f"the {client} did not make the console account {who}: {answer.text}")
+            made[client] = who
+            say(f"   {who} can sign in to {stack.components[client].url}/console")
+        story["console"] = {"users": made, "password": password}
+        return {"console_users": made}
+
     story_steps = [
         ("accredit university", "An accreditation authority accredits a university on chain", accreditation),
         (
@@ -205,7 +230,13 @@ async def run_demo(settings: StackSettings, *, keep: bool, say: Say) -> tuple[di
         ("university revokes", "The university revokes it; the change is anchored on chain", revoke),
         ("employer asks again", "The employer asks again", revoked_report),
         ("stack microcredentials", "Two institutions' microcredentials stack into a larger one", stacking),
+        (
+            "console users",
+            "The university's registrar and the employer's recruiter get console accounts",
+            console,
+        ),
     ]
+
     try:
         if await step("start stack", "Starting the local chain, three agents and both controllers", start):
             if await step("stack answers", "Checking that every part answers", answers):
@@ -247,6 +278,12 @@ def _tell_urls(say: Say, stack: Stack, story: dict[str, Any]) -> None:
     say(f"   verification page      {verifier}/verify")
     if "offer" in story:
         say(f"   the learner's offer    {issuer}/offers/{story['offer']['id']}")
+    if "console" in story:
+        users, password = story["console"]["users"], story["console"]["password"]
+        for name, url in (("issuer", issuer), ("verifier", verifier)):
+            if name in users:
+                label = f"{name} console"
+                say(f"   {label:<22} {url}/console  as {users[name]}, password {password}")
     keys = f"{stack.operator_key_path('issuer')}, {stack.operator_key_path('verifier')}"
     say(f"   operator keys          {keys}")
     say("Ctrl-C (or 'mcred down' from another shell) stops it.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 
 from agent.process import pid_alive
 from tests.support.cli import MCRED, mcred
+from tests.support.console import signed_in
 
 STARTUP_DEADLINE = 90
 
@@ -99,14 +101,28 @@ async def test_ctrl_c_stops_everything(stack_env: dict[str, str]) -> None:
     assert not any(pid_alive(c["pid"]) for c in status["components"])
 
 
-async def test_demo_tells_the_whole_story(stack_env: dict[str, str]) -> None:
-    code, out, err = await mcred("demo", env=stack_env, timeout=300)
-    assert code == 0, out + err
-    summary = json.loads(out.strip().splitlines()[-1])
+async def test_demo_tells_the_whole_story_and_keeps_a_console_to_sign_in_to(
+    stack_env: dict[str, str],
+) -> None:
+    """``mcred demo --keep``: the story, then the stack left running with the console URLs and a user each to
+    sign in with (printed); Ctrl-C stops every part."""
+    log = Path(stack_env["MCRED_DATA_DIR"]).parent / "demo.err"
+    with open(log, "wb") as errors:
+        demo = await asyncio.create_subprocess_exec(
+            MCRED, "demo", "--keep", env=stack_env, stdout=asyncio.subprocess.PIPE, stderr=errors
+        )
+    assert demo.stdout is not None
+    told: list[str] = []
+    deadline = time.monotonic() + 300
+    while not told or not told[-1].startswith("{"):
+        line = await asyncio.wait_for(demo.stdout.readline(), max(1.0, deadline - time.monotonic()))
+        assert line, "\n".join(told) + log.read_text()
+        told.append(line.decode().rstrip())
+    summary = json.loads(told[-1])
     assert [s["name"] for s in summary["steps"]] == [
         "start stack", "stack answers", "accredit university", "define microcredential", "offer to learner",
         "learner holds it", "employer verifies", "university revokes", "employer asks again",
-        "stack microcredentials", "stop stack", "nothing left",
+        "stack microcredentials", "console users",
     ]  # fmt: skip
     assert all(s["status"] == "passed" for s in summary["steps"]), [
         s for s in summary["steps"] if "error" in s
@@ -119,7 +135,19 @@ async def test_demo_tells_the_whole_story(stack_env: dict[str, str]) -> None:
         summary["credential_id"].startswith("urn:uuid:")
         and summary["larger_credential_id"] != summary["credential_id"]
     )
-    assert len(steps["nothing left"]["stopped"]) == 6
+    consoles = [re.search(r"(http://\S+)/console  as (\S+), password (\S+)", line) for line in told]
+    found = {m.group(2): (m.group(1), m.group(3)) for m in consoles if m}
+    assert set(found) == {"registrar@uni.example.pl", "recruiter@employer.example.pl"}, told
+    for email, (url, password) in found.items():
+        async with signed_in(url, email, password) as client:
+            page = await client.get("/console")
+            assert page.status_code == 200 and email.split("@")[0].title() in page.text
+    code, out, _ = await mcred("status", "--json", env=stack_env)
+    components = json.loads(out)["components"]
+    assert code == 0 and len(components) == 6
+    demo.send_signal(signal.SIGINT)
+    assert await asyncio.wait_for(demo.wait(), 60) == 0
+    assert not any(pid_alive(c["pid"]) for c in components)
 
 
 async def test_a_killed_part_is_restarted_while_the_rest_keep_running(stack_env: dict[str, str]) -> None:
