@@ -60,6 +60,11 @@ SESSION_LONGEST = timedelta(hours=12)
 SEEN_EVERY = timedelta(minutes=1)
 """A session's last use is written at most this often (not on every page)."""
 PASSWORD_LINK_TTL = timedelta(days=3)
+"""A link an administrator (or the API) hands over."""
+RESET_LINK_TTL = timedelta(hours=1)
+"""A link one asked for oneself, by e-mail."""
+RESETS_PER_HOUR = 3
+"""Self-service links one account gets an hour: no one can fill someone's mailbox."""
 FAILURE_WINDOW = timedelta(minutes=15)
 FAILURES_PER_ACCOUNT, FAILURES_PER_ADDRESS = 5, 20
 """Failed sign-ins within the window after which more attempts are refused unread."""
@@ -297,6 +302,30 @@ class Accounts:
             user.password_link_expires = now() + PASSWORD_LINK_TTL
             session.add(self._event(owner_id, None, actor, "password-link", user.email, None))
         return user, link
+
+    async def reset_link(self, email: str) -> tuple[Any, str] | None:
+        """A new set-password link for the account at this address, valid an hour; None for an unknown or
+        inactive address or past the hourly limit (the caller answers alike: nothing tells which)."""
+        email = email.strip().lower()
+        A = self.Audit
+        async with self.sessions() as session:
+            user = await session.scalar(select(self.User).where(self.User.email == email))
+            if user is None or not user.active:
+                return None
+            recent = await session.scalar(
+                select(func.count())
+                .select_from(A)
+                .where(A.user_id == user.id, A.action == "password-reset", A.at > now() - timedelta(hours=1))
+            )
+        if (recent or 0) >= RESETS_PER_HOUR:
+            return None
+        link = secrets.token_urlsafe(32)
+        async with self.sessions() as session, session.begin():
+            row = await session.get(self.User, user.id, with_for_update=True)
+            assert row is not None
+            row.password_link_hash, row.password_link_expires = digest(link), now() + RESET_LINK_TTL
+            session.add(self._event(row.owner_id, row.id, row.email, "password-reset", None, None))
+        return row, link
 
     async def link_user(self, link: str) -> Any:
         """The account a set-password link is for, while the link lasts."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from common.accounts import Accounts
 from common.agents import Agents
 from common.leases import Leases
+from common.mail import Mailer
 from common.tasks import BackgroundTasks
 from common.verification import Ports
 from revocation.chain import ChainClient
@@ -33,6 +34,8 @@ class ControllerContext:
     """Work one instance does at a time, however many run on the database (``common.leases``)."""
     accounts: Accounts
     """The owners' staff, their console sessions and the audit trail (``common.accounts``)."""
+    mailer: Mailer | None = None
+    """None when no mail server is configured: nothing is e-mailed."""
     tasks: BackgroundTasks = field(default_factory=BackgroundTasks)
 
     async def close(self) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agent.client import AdminClient
 
 from .agents import MAIN_SHARD, Agents, AgentShard
+from .mail import Mailer
 from .outbound import OutboundPolicy
 
 
@@ -35,6 +38,15 @@ class ControllerSettings(BaseSettings):
     """The controller's own log (workers, reconciler); uvicorn's access log is separate."""
     max_upload_bytes: int = 2_000_000
     """The largest request body (a credential file, a CSV): refused with 413 before it is parsed."""
+    smtp_host: str | None = None
+    """The mail server e-mails go out through (invitations, password links); unset, nothing is e-mailed
+    (the console says so)."""
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "mcred <no-reply@localhost>"
+    """The From of every e-mail: an address of the operator's domain the server may send as."""
     outbound_allow: str = ""
     """Hosts (``host``, ``host:port``) and CIDR ranges, comma-separated, that status list and callback URLs
     may name although they are not public addresses (``common.outbound``). ``mcred up`` names its issuer."""
@@ -57,6 +69,18 @@ class ControllerSettings(BaseSettings):
         }
         seal = (self.tenant_key or self.agent_admin_api_key).get_secret_value()
         return Agents(clients, tenancy=self.tenancy, tenant_key=seal)
+
+    def mailer(self) -> Mailer | None:
+        if not self.smtp_host:
+            return None
+        return Mailer(
+            self.smtp_host,
+            self.smtp_port,
+            self.mail_from,
+            security=self.smtp_security,
+            username=self.smtp_username,
+            password=self.smtp_password.get_secret_value() if self.smtp_password else None,
+        )
 
     @property
     def outbound(self) -> OutboundPolicy:

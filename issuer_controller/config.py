@@ -1,5 +1,4 @@
 from pathlib import Path
-from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -51,14 +50,6 @@ class IssuerSettings(ControllerSettings):
     """Seconds a ``c_nonce`` stays usable."""
     oid4vci_tx_code_attempts: int = 5
     """Wrong transaction codes an offer takes; the last one ends it (failed)."""
-    smtp_host: str | None = None
-    """The mail server invitations go out through; unset, nothing is e-mailed (the console says so)."""
-    smtp_port: int = 587
-    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    mail_from: str = "mcred <no-reply@localhost>"
-    """The From of every invitation: an address of the operator's domain the server may send as."""
     mail_attempts: int = 5
     """Tries of one e-mail through temporary failures (30 s, 1, 2, 4 min apart) before it is failed."""
     explorer_tx_url: str | None = None

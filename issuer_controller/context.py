@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from common.context import ControllerContext
-from common.mail import Letter, Mailer
+from common.mail import Letter
 from revocation.chain import ChainClient
 
 from .config import IssuerSettings
@@ -30,8 +30,6 @@ class IssuerContext(ControllerContext):
     letters: Callable[[str, Offer, Institution, Template], Letter] | None = None
     """Renders an offer's invitation e-mail in a language (the web layer's templates, handed in at start):
     the mail worker writes a cohort's letters with it."""
-    mailer: Mailer | None = None
-    """None when no mail server is configured: nothing is e-mailed."""
     mail_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     """Set when an e-mail is written to the outbox: the mail worker sends it at once."""
     anchor_wakeup: asyncio.Event = field(default_factory=asyncio.Event)

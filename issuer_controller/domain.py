@@ -35,6 +35,9 @@ class InstitutionCreate(BaseModel):
         default=None, description="What wallets show; the name when not set"
     )
     logo_url: LogoUrl | None = Field(default=None, description="An https image wallets show beside the name")
+    contact_email: Email | None = Field(
+        default=None, description="Where learners write with questions (offer pages, invitation e-mails)"
+    )
 
 
 class InstitutionUpdate(BaseModel):
@@ -46,6 +49,9 @@ class InstitutionUpdate(BaseModel):
         default=None, description="What wallets show; the name when null"
     )
     logo_url: LogoUrl | None = Field(default=None, description="An https image wallets show beside the name")
+    contact_email: Email | None = Field(
+        default=None, description="Where learners write with questions (offer pages, invitation e-mails)"
+    )
 
 
 class Learner(BaseModel):

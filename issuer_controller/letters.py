@@ -17,18 +17,10 @@ QR_CID = "invitation-qr"
 
 
 def _letter(console: Console, lang: str, name: str, recipient: str, **values: Any) -> Letter:
-    env = console.envs[lang]
-    values["deep_link"] = deep_link(values["wallet_link"])
-    subject = env.get_template(f"mail/{name}.subject.txt").render(**values).strip()
-    return Letter(
-        recipient=recipient,
-        subject=subject,
-        text=env.get_template(f"mail/{name}.txt").render(**values),
-        html=env.get_template(f"mail/{name}.html").render(
-            lang=lang, subject=subject, qr_cid=QR_CID, **values
-        ),
-        images={QR_CID: qr_png(values["wallet_link"], scale=5)},
-    )
+    """An invitation: the page's link, the wallet's deep link and its QR code inline."""
+    link = values["wallet_link"]
+    images = {QR_CID: qr_png(link, scale=5)}
+    return console.letter(lang, name, recipient, images, qr_cid=QR_CID, deep_link=deep_link(link), **values)
 
 
 def wallet_link(offer: Offer) -> str | None:
@@ -51,6 +43,7 @@ def offer_letter(
         offer.learner_email,
         learner=offer.learner_name,
         institution=institution.shown_name,
+        contact=institution.contact_email,
         title=definition.title.get(lang) or definition.text(definition.title),
         page_url=f"{console.public_url}/offers/{offer.id}",
         wallet_link=link,
@@ -69,6 +62,7 @@ def claim_letter(
         claim.learner_email,
         learner=claim.learner_name,
         institution=institution.shown_name,
+        contact=institution.contact_email,
         title=pathway.name,
         page_url=f"{console.public_url}/claims/{claim.id}/qr.svg",
         wallet_link=claim.invitation_url,

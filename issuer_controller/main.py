@@ -14,7 +14,6 @@ from common.accounts import Accounts
 from common.agents import Source
 from common.db import make_engine, migrate, session_factory
 from common.leases import Leases
-from common.mail import Mailer
 from common.tasks import every
 from common.verification.sources import chain_ports
 from common.web.app import create_controller_app
@@ -97,16 +96,9 @@ def create_app(settings: IssuerSettings | None = None) -> FastAPI:
             chain=chain,
             leases=Leases(sessions, Lease),
             accounts=Accounts(sessions, StaffUser, StaffSession, SignInFailure, AuditEvent),
+            mailer=settings.mailer(),
         )
-        if settings.smtp_host:
-            ctx.mailer = Mailer(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.mail_from,
-                security=settings.smtp_security,
-                username=settings.smtp_username,
-                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            )
+        if ctx.mailer is not None:
             ctx.letters = lambda lang, offer, institution, template: offer_letter(
                 pages, lang, offer, institution, template
             )

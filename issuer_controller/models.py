@@ -44,6 +44,8 @@ class Institution(TenantColumns, Base):
     """What learners' wallets show for the institution (invitations); its legal ``name`` when unset."""
     logo_url: Mapped[str | None] = mapped_column(String(500))
     """An HTTPS image wallets show beside the name, and the issuer Profile's ``image``."""
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    """Where learners write with questions: on the offer page and in invitation e-mails."""
     chain_account: Mapped[str | None] = mapped_column(String(42))
     """The institution's own chain account (a key in its agent's wallet): owns its status lists, and is what
     IssuerRegistry binds to its DID. None only for institutions registered before it existed (made on use)."""

@@ -19,6 +19,7 @@ class InstitutionOut(BaseModel):
     name: str
     display_name: str | None
     logo_url: str | None
+    contact_email: str | None = None
     country_code: str
     url: str | None
     identifiers: dict[str, str]

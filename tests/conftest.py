@@ -70,16 +70,20 @@ def callback_socket() -> Iterator[socket.socket]:
 
 @pytest.fixture(scope="session")
 async def inbox() -> AsyncIterator[Inbox]:
-    """A real SMTP server (no TLS, on loopback) the shared stack's issuer sends its invitations through
-    (``MCRED_ISSUER_SMTP_*``, set before it starts)."""
+    """A real SMTP server (no TLS, on loopback) the shared stack's controllers send through (invitations,
+    password links: ``MCRED_<CONTROLLER>_SMTP_*``, set before it starts)."""
     server = Inbox()
     port = await server.start()
-    settings = {"HOST": "127.0.0.1", "PORT": str(port), "SECURITY": "none"}
-    os.environ.update({f"MCRED_ISSUER_SMTP_{k}": v for k, v in settings.items()})
-    os.environ["MCRED_ISSUER_MAIL_FROM"] = "Politechnika <no-reply@mcred.test>"
+    settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port), "SMTP_SECURITY": "none"}
+    names = {
+        f"MCRED_{controller}_{k}": v
+        for controller in ("ISSUER", "VERIFIER")
+        for k, v in {**settings, "MAIL_FROM": "Politechnika <no-reply@mcred.test>"}.items()
+    }
+    os.environ.update(names)
     yield server
-    for k in (*(f"MCRED_ISSUER_SMTP_{k}" for k in settings), "MCRED_ISSUER_MAIL_FROM"):
-        os.environ.pop(k, None)
+    for name in names:
+        os.environ.pop(name, None)
     await server.stop()
 
 

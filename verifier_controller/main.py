@@ -58,6 +58,7 @@ def create_app(settings: VerifierSettings | None = None) -> FastAPI:
             chain=chain,
             leases=Leases(sessions, Lease),
             accounts=Accounts(sessions, StaffUser, StaffSession, SignInFailure, AuditEvent),
+            mailer=settings.mailer(),
         )
         app.state.verifier = ctx
         ctx.tasks.spawn(

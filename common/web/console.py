@@ -1,6 +1,7 @@
 """The console both controllers serve under ``/console``: server-rendered pages (Jinja2, autoescape, one
 environment per language), the staff's session cookie, CSRF on every form, sign-in and out, set-password
-links and the language switch. A controller adds its own pages (``include_console``) and names its accounts.
+links, password resets by e-mail and the language switch. A controller adds its own pages
+(``include_console``) and names its context (its accounts, its mailer).
 
 Sessions live in the controller's database (``common.accounts``); the cookie is HttpOnly, SameSite=Lax and,
 when the public URL is HTTPS, Secure with the ``__Host-`` prefix. Every POST carries the session's CSRF token
@@ -11,6 +12,7 @@ only refreshes a part of a page that is waiting for something (``console.js``).
 """
 
 import hmac
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from starlette.datastructures import FormData
 
 from ..accounts import Accounts, Role, SignedIn, TooManyAttempts
 from ..errors import Conflict, Forbidden, InvalidRequest, Problem, Unauthorized
+from ..mail import Letter, Mailer, MailError
 from .i18n import LANG_COOKIE, LANGUAGES, catalogue, formatters, language_of
 from .staff_api import StaffCreate, set_password_url
 
@@ -40,6 +43,8 @@ __all__ = [
     "posted",
     "staff_pages",
 ]
+
+log = logging.getLogger(__name__)
 
 MAX_FIELDS = 400
 """Fields a console form may carry (a microcredential's has about forty)."""
@@ -65,7 +70,8 @@ class Console:
     """Names the cookies (``mcred_<name>_session``): cookies ignore ports, two controllers on one host must
     not share them."""
     public_url: str
-    accounts: Callable[[Request], Accounts]
+    context: str
+    """The controller's context on ``app.state`` (``issuer``, ``verifier``): its accounts, its mailer."""
     envs: dict[str, Environment] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -81,6 +87,12 @@ class Console:
             env.install_gettext_translations(catalogue(lang), newstyle=True)  # type: ignore[attr-defined]
             env.filters.update(formatters(lang))
             self.envs[lang] = env
+
+    def ctx(self, request: Request) -> Any:
+        return getattr(request.app.state, self.context)
+
+    def accounts(self, request: Request) -> Accounts:
+        return self.ctx(request).accounts
 
     @property
     def secure(self) -> bool:
@@ -124,6 +136,16 @@ class Console:
             self.cookie(purpose), value, max_age=max_age, path="/", secure=self.secure, httponly=True,
             samesite="lax",
         )  # fmt: skip
+
+    def letter(
+        self, lang: str, template: str, recipient: str, images: dict[str, bytes] | None = None, **values: Any
+    ) -> Letter:
+        """The e-mail ``mail/<template>``: its subject, text and HTML templates rendered in ``lang``."""
+        env = self.envs[lang]
+        subject = env.get_template(f"mail/{template}.subject.txt").render(**values).strip()
+        html = env.get_template(f"mail/{template}.html").render(lang=lang, subject=subject, **values)
+        text = env.get_template(f"mail/{template}.txt").render(**values)
+        return Letter(recipient, subject, text, html, images or {})
 
     def error_page(self, request: Request, status: int, title: str, detail: str) -> HTMLResponse:
         return self.render(request, "console/error.html", status=status, title=title, detail=detail)
@@ -221,6 +243,15 @@ def _text(form: FormData, name: str, limit: int = 2000) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+async def _deliver(mailer: Mailer, letter: Letter) -> None:
+    """A password link is sent once, not queued: whoever asked sees nothing of the outcome (it would tell
+    whether the address has an account) and asks again if nothing arrives."""
+    try:
+        await mailer.send(letter)
+    except MailError as err:
+        log.warning("password link to %s not sent: %s", letter.recipient, err.detail)
+
+
 def console_router() -> APIRouter:
     """Sign-in and out, set-password links, the language switch: the same in both controllers."""
     router = APIRouter(prefix="/console", include_in_schema=False)
@@ -280,6 +311,28 @@ def console_router() -> APIRouter:
         if error:
             return _form_page(request, "console/password.html", 400, email=user.email, error=error)
         return RedirectResponse("/console/sign-in?after=/console", status_code=303)
+
+    @router.get("/password-reset")
+    async def reset_page(request: Request) -> HTMLResponse:
+        return _form_page(request, "console/reset.html", email="")
+
+    @router.post("/password-reset")
+    async def reset(request: Request) -> HTMLResponse:
+        """The same answer whether the address has an account or not; the link goes only to the address."""
+        console, form = _console(request), await _pre_session_form(request)
+        email = _text(form, "email", 320)
+        ctx = console.ctx(request)
+        if ctx.mailer is None:
+            return _form_page(request, "console/reset.html", 503, email=email, unavailable=True)
+        made = await console.accounts(request).reset_link(email)
+        if made is not None:
+            user, link = made
+            letter = console.letter(
+                language_of(request), "password", user.email, name=user.name,
+                link=set_password_url(console.public_url, link),
+            )  # fmt: skip
+            ctx.tasks.spawn(_deliver(ctx.mailer, letter), name="password e-mail")
+        return _form_page(request, "console/reset.html", email=email, sent=True)
 
     @router.get("/language/{lang}")
     async def language(request: Request, lang: str, after: str | None = None) -> Response:

@@ -52,6 +52,7 @@ async def offer_page(offer_id: str, ctx: IssuerDep, request: Request) -> HTMLRes
         request,
         "offer.html",
         institution.shown_name,
+        contact=institution.contact_email,
         title=definition.text(definition.title),
         titles=definition.title,
         institution=institution.name,

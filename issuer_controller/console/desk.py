@@ -14,9 +14,7 @@ __all__ = ["Administering", "Awarding", "Reading", "of"]
 
 
 def of(settings: IssuerSettings) -> Console:
-    return Console(
-        "issuer_controller", "issuer", settings.public_url, lambda request: request.app.state.issuer.accounts
-    )
+    return Console("issuer_controller", "issuer", settings.public_url, "issuer")
 
 
 reading, awarding, administering = desks(Institution, "issuer")

@@ -1,5 +1,6 @@
 """The institution's profile (administrators): the name and logo learners' wallets show in invitations and
-credentials, beside the legal name, DID and chain account it was registered with."""
+credentials, the address learners write to, beside the legal name, DID and chain account it was registered
+with."""
 
 from __future__ import annotations
 
@@ -15,25 +16,27 @@ from .desk import Administering
 
 router = APIRouter(prefix="/console/profile")
 
+FIELDS = ("display_name", "logo_url", "contact_email")
+
 
 @router.get("", response_class=HTMLResponse)
 async def read(desk: Administering) -> HTMLResponse:
-    values = {"display_name": desk.owner.display_name or "", "logo_url": desk.owner.logo_url or ""}
+    owner = desk.owner
+    values = {k: getattr(owner, k) or "" for k in FIELDS}
     return desk.render("console/profile.html", values=values, errors={})
 
 
 @router.post("", response_class=HTMLResponse)
 async def save(desk: Administering, form: Posted) -> Response:
     _ = desk._
-    values = {k: v.strip() for k in ("display_name", "logo_url") if isinstance(v := form.get(k), str)}
+    values = {k: v.strip() for k in FIELDS if isinstance(v := form.get(k), str)}
     try:
-        data = InstitutionUpdate.model_validate(
-            {k: values.get(k) or None for k in ("display_name", "logo_url")}
-        )
+        data = InstitutionUpdate.model_validate({k: values.get(k) or None for k in FIELDS})
     except ValidationError as err:
         messages = {
             "display_name": _("At most 100 characters."),
             "logo_url": _("An image's address starting with https://."),
+            "contact_email": _("An e-mail address like name@example.org."),
         }
         errors = {str(e["loc"][0]): messages[str(e["loc"][0])] for e in err.errors()}
         return desk.render("console/profile.html", status=422, values=values, errors=errors)

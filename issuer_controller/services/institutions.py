@@ -33,6 +33,7 @@ async def create_institution(ctx: IssuerContext, data: InstitutionCreate) -> tup
         identifiers=data.identifiers,
         display_name=data.display_name,
         logo_url=data.logo_url,
+        contact_email=data.contact_email,
         did=did.did,
         chain_account=account,
         api_key_hash=key_hash(api_key),

@@ -677,8 +677,9 @@ async def test_a_pathway_and_the_profile_are_defined_in_the_console(
         assert bad.status_code == 422
         saved = await client.post(
             "/console/profile",
-            data={"csrf": token, "display_name": "PK", "logo_url": "https://pk.example/logo.png"},
-        )
+            data={"csrf": token, "display_name": "PK", "logo_url": "https://pk.example/logo.png",
+                  "contact_email": "dziekanat@pk.example"},
+        )  # fmt: skip
         assert saved.status_code == 303
     made = (await issuer.get(f"/v1/pathways/{pathway_id}", headers=registrar.auth)).json()
     assert made["policy"] == "suspend"
@@ -687,4 +688,44 @@ async def test_a_pathway_and_the_profile_are_defined_in_the_console(
     assert parts["Z innych uczelni"]["iqr_codes"] == ["ZRK-999", "ZRK-998"]
     assert parts["Z innych uczelni"]["at_least"] == 1
     me = (await issuer.get("/v1/institutions/me", headers=other.auth)).json()
-    assert (me["display_name"], me["logo_url"]) == ("PK", "https://pk.example/logo.png")
+    assert (me["display_name"], me["logo_url"], me["contact_email"]) == (
+        "PK", "https://pk.example/logo.png", "dziekanat@pk.example",
+    )  # fmt: skip
+    offer = await issuer.post("/v1/offers", json={"template_id": other.template["id"]}, headers=other.auth)
+    page = await issuer.get(f"/offers/{offer.json()['id']}")
+    assert 'href="mailto:dziekanat@pk.example"' in page.text
+
+
+async def test_a_forgotten_password_is_reset_by_e_mail_and_an_unknown_address_learns_nothing(
+    issuer: httpx.AsyncClient, registrar: Member, inbox
+) -> None:
+    email = "zapominalska@konsola.edu.pl"
+    made = await issuer.post(
+        "/v1/staff",
+        json={"email": email, "name": "Zapominalska", "role": "reader", "password": PASSWORD},
+        headers=registrar.auth,
+    )
+    assert made.status_code == 201
+    async with httpx.AsyncClient(base_url=str(issuer.base_url), timeout=30) as client:
+        sign_in = await client.get("/console/sign-in")
+        assert 'href="/console/password-reset"' in sign_in.text
+        token = csrf_of((await client.get("/console/password-reset")).text)
+        answers = [
+            await client.post("/console/password-reset", data={"csrf": token, "email": address})
+            for address in (email, "nikogo-tu-nie-ma@konsola.edu.pl")
+        ]
+        assert [a.status_code for a in answers] == [200, 200]
+        assert [a.text.replace(email, "X").replace("nikogo-tu-nie-ma@konsola.edu.pl", "X") for a in answers][
+            0
+        ] == (answers[1].text.replace(email, "X").replace("nikogo-tu-nie-ma@konsola.edu.pl", "X"))
+        letter = await inbox.one_to(email)
+        link = re.search(r"http://\S+/console/password/\S+", parts_of(letter)[0])
+        assert link, parts_of(letter)[0]
+        path = "/" + link.group(0).split("/", 3)[3]
+        token = csrf_of((await client.get(path)).text)
+        new = "a brand new passphrase"
+        done = await client.post(path, data={"csrf": token, "password": new, "repeat": new})
+        assert done.status_code == 303
+    assert inbox.to("nikogo-tu-nie-ma@konsola.edu.pl") == []
+    async with signed_in(str(issuer.base_url), email, new) as client:
+        assert "Zapominalska" in (await client.get("/console")).text

@@ -14,12 +14,7 @@ __all__ = ["Asking", "Reading", "administering", "of"]
 
 
 def of(settings: VerifierSettings) -> Console:
-    return Console(
-        "verifier_controller",
-        "verifier",
-        settings.public_url,
-        lambda request: request.app.state.verifier.accounts,
-    )
+    return Console("verifier_controller", "verifier", settings.public_url, "verifier")
 
 
 reading, asking, administering = desks(Employer, "verifier")

@@ -1,4 +1,4 @@
-"""invitations by e-mail: the outbox, and a cohort's e-mail language
+"""invitations by e-mail: the outbox, a cohort's e-mail language, the institution's contact address
 
 Revision ID: 0010
 Revises: 0009
@@ -35,9 +35,13 @@ def upgrade() -> None:
     op.create_index("ix_emails_state", "emails", ["state"])
     with op.batch_alter_table("bulk_jobs") as batch:
         batch.add_column(sa.Column("email_language", sa.String(8)))
+    with op.batch_alter_table("institutions") as batch:
+        batch.add_column(sa.Column("contact_email", sa.String(320)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("institutions") as batch:
+        batch.drop_column("contact_email")
     with op.batch_alter_table("bulk_jobs") as batch:
         batch.drop_column("email_language")
     op.drop_index("ix_emails_state", "emails")
