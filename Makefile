@@ -58,7 +58,7 @@ lock:
 messages: bootstrap
 	@mkdir -p build
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output -k _ -k ngettext:1,2 -o build/console.pot .
-	$(VENV)/bin/pybabel update -i build/console.pot -d common/web/locale -D console --no-fuzzy-matching --ignore-obsolete -w 110
+	$(VENV)/bin/pybabel update -i build/console.pot -d common/web/locale -D console --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -w 110
 
 # Recompile contracts/src/*.sol with the pinned solcjs into contracts/artifacts (committed).
 contracts: bootstrap

@@ -16,11 +16,15 @@ from .models import Claim, Institution, Offer, OfferState, Pathway, Template
 QR_CID = "invitation-qr"
 
 
-def _letter(console: Console, lang: str, name: str, recipient: str, **values: Any) -> Letter:
-    """An invitation: the page's link, the wallet's deep link and its QR code inline."""
-    link = values["wallet_link"]
-    images = {QR_CID: qr_png(link, scale=5)}
-    return console.letter(lang, name, recipient, images, qr_cid=QR_CID, deep_link=deep_link(link), **values)
+def _letter(
+    console: Console, lang: str, name: str, recipient: str, institution: Institution, link: str, **values: Any
+) -> Letter:
+    """An invitation from the institution: the page's link, the wallet's deep ``link`` and its QR code inline,
+    the institution's contact address."""
+    return console.letter(
+        lang, name, recipient, {QR_CID: qr_png(link, scale=5)}, qr_cid=QR_CID, deep_link=deep_link(link),
+        institution=institution.shown_name, contact=institution.contact_email, **values,
+    )  # fmt: skip
 
 
 def wallet_link(offer: Offer) -> str | None:
@@ -37,18 +41,10 @@ def offer_letter(
     link = wallet_link(offer)
     assert link is not None
     return _letter(
-        console,
-        lang,
-        "offer",
-        offer.learner_email,
-        learner=offer.learner_name,
-        institution=institution.shown_name,
-        contact=institution.contact_email,
-        title=definition.title.get(lang) or definition.text(definition.title),
-        page_url=f"{console.public_url}/offers/{offer.id}",
-        wallet_link=link,
-        expires_at=offer.expires_at,
-    )
+        console, lang, "offer", offer.learner_email, institution, link,
+        learner=offer.learner_name, title=definition.title.get(lang) or definition.text(definition.title),
+        page_url=f"{console.public_url}/offers/{offer.id}", expires_at=offer.expires_at,
+    )  # fmt: skip
 
 
 def claim_letter(
@@ -56,15 +52,7 @@ def claim_letter(
 ) -> Letter:
     assert claim.learner_email is not None and claim.invitation_url is not None
     return _letter(
-        console,
-        lang,
-        "claim",
-        claim.learner_email,
-        learner=claim.learner_name,
-        institution=institution.shown_name,
-        contact=institution.contact_email,
-        title=pathway.name,
-        page_url=f"{console.public_url}/claims/{claim.id}/qr.svg",
-        wallet_link=claim.invitation_url,
-        expires_at=claim.expires_at,
-    )
+        console, lang, "claim", claim.learner_email, institution, claim.invitation_url,
+        learner=claim.learner_name, title=pathway.name,
+        page_url=f"{console.public_url}/claims/{claim.id}/qr.svg", expires_at=claim.expires_at,
+    )  # fmt: skip

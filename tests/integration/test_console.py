@@ -16,9 +16,17 @@ from playwright.async_api import Page, expect
 
 from mcred.scenario import enrol, eventually, wallet_scans
 from mcred.stack import Stack
-from tests.support.console import axe_violations, browser, csrf_of, screenshot, signed_in, tab_to
+from tests.support.console import (
+    PASSWORD,
+    add_staff,
+    axe_violations,
+    browser,
+    csrf_of,
+    screenshot,
+    signed_in,
+    tab_to,
+)
 
-PASSWORD = "correct horse battery staple"
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -36,12 +44,7 @@ class Member:
 
 async def staff_of(issuer: httpx.AsyncClient, stack: Stack, name: str, email: str, role: str) -> Member:
     enrolled = await enrol(issuer, stack.operator_key, name)
-    made = await issuer.post(
-        "/v1/staff",
-        json={"email": email, "name": "Anna Nowak", "role": role, "password": PASSWORD},
-        headers=enrolled.auth,
-    )
-    assert made.status_code == 201, made.text
+    await add_staff(issuer, enrolled.auth, email, "Anna Nowak", role)
     return Member(email, PASSWORD, enrolled.institution, enrolled.template)
 
 
@@ -300,12 +303,7 @@ async def test_one_institutions_session_cannot_read_or_change_anothers(
 
 async def test_each_role_does_only_what_it_may(issuer: httpx.AsyncClient, registrar: Member) -> None:
     for email, role in (("reader@konsola.edu.pl", "reader"), ("awarder@konsola.edu.pl", "awarding")):
-        made = await issuer.post(
-            "/v1/staff",
-            json={"email": email, "name": role, "role": role, "password": PASSWORD},
-            headers=registrar.auth,
-        )
-        assert made.status_code == 201
+        await add_staff(issuer, registrar.auth, email, role, role)
     async with signed_in(str(issuer.base_url), "reader@konsola.edu.pl", PASSWORD) as reader:
         assert (await reader.get("/console/credentials")).status_code == 200
         page = await reader.get(f"/console/microcredentials/{registrar.template['id']}")
@@ -323,12 +321,7 @@ async def test_sign_in_is_rate_limited_and_says_nothing_of_which_part_was_wrong(
     issuer: httpx.AsyncClient, registrar: Member
 ) -> None:
     email = "guessed@konsola.edu.pl"
-    made = await issuer.post(
-        "/v1/staff",
-        json={"email": email, "name": "Zgadywana", "role": "reader", "password": PASSWORD},
-        headers=registrar.auth,
-    )
-    assert made.status_code == 201
+    await add_staff(issuer, registrar.auth, email, "Zgadywana", "reader")
     async with httpx.AsyncClient(base_url=str(issuer.base_url), timeout=30) as client:
         token = csrf_of((await client.get("/console/sign-in")).text)
 
@@ -700,12 +693,7 @@ async def test_a_forgotten_password_is_reset_by_e_mail_and_an_unknown_address_le
     issuer: httpx.AsyncClient, registrar: Member, inbox
 ) -> None:
     email = "zapominalska@konsola.edu.pl"
-    made = await issuer.post(
-        "/v1/staff",
-        json={"email": email, "name": "Zapominalska", "role": "reader", "password": PASSWORD},
-        headers=registrar.auth,
-    )
-    assert made.status_code == 201
+    await add_staff(issuer, registrar.auth, email, "Zapominalska", "reader")
     async with httpx.AsyncClient(base_url=str(issuer.base_url), timeout=30) as client:
         sign_in = await client.get("/console/sign-in")
         assert 'href="/console/password-reset"' in sign_in.text

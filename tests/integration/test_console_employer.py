@@ -13,18 +13,12 @@ from playwright.async_api import expect
 
 from mcred.scenario import accredited_holding, register_employer, wallet_scans
 from mcred.stack import Stack
-from tests.support.console import axe_violations, browser, screenshot, signed_in, tab_to
-
-PASSWORD = "correct horse battery staple"
+from tests.support.console import PASSWORD, add_staff, axe_violations, browser, screenshot, signed_in, tab_to
 
 
 async def recruiter(verifier: httpx.AsyncClient, stack: Stack, name: str, email: str) -> dict[str, str]:
     auth = await register_employer(verifier, stack, name)
-    made = await verifier.post(
-        "/v1/staff", json={"email": email, "name": "Ewa Rekruter", "role": "awarding", "password": PASSWORD},
-        headers=auth,
-    )  # fmt: skip
-    assert made.status_code == 201, made.text
+    await add_staff(verifier, auth, email, "Ewa Rekruter", "awarding")
     return auth
 
 

@@ -20,6 +20,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 """Where the test run writes the main pages' screenshots (docs/console/ holds the ones the README shows)."""
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PASSWORD = "correct horse battery staple"
 
 
 @asynccontextmanager
@@ -85,3 +86,13 @@ async def signed_in(base_url: str, email: str, password: str) -> AsyncIterator[h
         )
         assert answer.status_code == 303, answer.text
         yield client
+
+
+async def add_staff(
+    controller: httpx.AsyncClient, auth: dict[str, str], email: str, name: str, role: str
+) -> None:
+    """A console account with the tests' password, made with the owner's API key."""
+    made = await controller.post(
+        "/v1/staff", json={"email": email, "name": name, "role": role, "password": PASSWORD}, headers=auth
+    )
+    assert made.status_code == 201, made.text
