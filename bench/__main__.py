@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import gas, issuance, restart, revocation, shards, signing, verification
+from . import console, gas, issuance, restart, revocation, shards, signing, verification
 
 SIZES = {
     "full": {
@@ -38,6 +38,8 @@ SIZES = {
         "revoke_burst": 50,
         "per_institution": 200,
         "tenants": 200,
+        "console_offers": 10_000,
+        "console_n": 50,
     },
     "quick": {
         "sign": 20,
@@ -50,6 +52,8 @@ SIZES = {
         "revoke_burst": 10,
         "per_institution": 20,
         "tenants": 20,
+        "console_offers": 500,
+        "console_n": 10,
     },
 }
 TARGETS = {
@@ -97,6 +101,7 @@ def parts(size: Mapping[str, int]) -> dict[str, Part]:
         "gas": lambda m: gas.main(m),
         "shards": lambda m: shards.main(size["per_institution"], size["wallets"], size["tenants"], m),
         "restart": lambda m: restart.main(2, 5.0, 5.0, m),
+        "console": lambda m: console.main(size["console_offers"], size["console_n"], m),
     }
 
 
@@ -195,6 +200,16 @@ def rows(sizes: Mapping[str, int]) -> list[Row]:
          lambda g: (f"{_gas100(g)['status_registry_gas_per_revocation']:,}",
                     f"slot per credential {_gas100(g)['slot_per_credential_gas_per_revocation']:,}"),
          f"<= {TARGETS['gas_batch_100']:,}"),
+        ("console: signing in (argon2id), one at a time / eight at once", "console",
+         lambda c: (f"p50 {c['sign_in']['p50_ms']} ms / p95 {c['sign_in_8_at_once']['p95_ms']} ms",
+                    f"a request with the API key p50 {c['api_key_request']['p50_ms']} ms"), "-"),
+        (f"console: a page of credentials ({sizes['console_offers']:,} offers) / a search", "console",
+         lambda c: (f"p50 {c['credentials_page']['p50_ms']} / {c['credentials_search']['p50_ms']} ms, "
+                    f"p95 {c['credentials_page']['p95_ms']} / {c['credentials_search']['p95_ms']} ms",
+                    f"API /v1/offers?limit=50 p50 {c['api_offers_page']['p50_ms']} ms"), "-"),
+        ("console: dashboard / one credential", "console",
+         lambda c: (f"p50 {c['dashboard']['p50_ms']} / {c['credential']['p50_ms']} ms",
+                    f"API /v1/offers/{{id}} p50 {c['api_offer']['p50_ms']} ms"), "-"),
         ("a verifier agent killed under load: back / 503s / else", "restart",
          lambda rs: (f"{rs['wallet_verified_again_s']} s / {rs['during_outage']['503']} / {rs['unexpected']}",
                      "-"), "else = 0"),

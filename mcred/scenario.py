@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -271,4 +272,24 @@ async def claim(http: httpx.AsyncClient, stack: Stack, s: TwoInstitutions, email
         until=lambda c: c["state"] in ("awarded", "refused", "expired"),
         timeout=90,
         what="a decision",
+    )
+
+
+# --- the console -----------------------------------------------------------------------------------------
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a console page's form."""
+    found = CSRF.search(page)
+    expect(found is not None, "the page has no form with a CSRF token")
+    assert found is not None
+    return found.group(1)
+
+
+async def console_sign_in(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
+    """What a member of staff does at the sign-in form; the client then holds the session cookie."""
+    form = await client.get("/console/sign-in")
+    return await client.post(
+        "/console/sign-in", data={"csrf": csrf_of(form.text), "email": email, "password": password}
     )

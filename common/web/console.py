@@ -1,7 +1,8 @@
 """The console both controllers serve under ``/console``: server-rendered pages (Jinja2, autoescape, one
-environment per language), the staff's session cookie, CSRF on every form, sign-in and out, set-password
-links, password resets by e-mail and the language switch. A controller adds its own pages
-(``include_console``) and names its context (its accounts, its mailer).
+environment per language), the staff's session cookie, CSRF on every form, the desk a page works with. Signing
+in and out, passwords and the language switch are ``common.web.sign_in``; the staff pages
+``common.web.staff_pages``. A controller adds its own pages (``include_console``) and names its context (its
+accounts, its mailer).
 
 Sessions live in the controller's database (``common.accounts``); the cookie is HttpOnly, SameSite=Lax and,
 when the public URL is HTTPS, Secure with the ``__Host-`` prefix. Every POST carries the session's CSRF token
@@ -13,7 +14,6 @@ only refreshes a part of a page that is waiting for something (``console.js``).
 
 import hmac
 import logging
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -22,27 +22,14 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader
-from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from ..accounts import Accounts, Role, SignedIn, TooManyAttempts
-from ..errors import Conflict, Forbidden, InvalidRequest, Problem, Unauthorized
-from ..mail import Letter, Mailer, MailError
-from .i18n import LANG_COOKIE, LANGUAGES, catalogue, formatters, language_of
-from .staff_api import StaffCreate, set_password_url
+from ..accounts import Accounts, Role, SignedIn
+from ..errors import Forbidden, InvalidRequest, Problem
+from ..mail import Letter
+from .i18n import LANGUAGES, catalogue, formatters, language_of
 
-__all__ = [
-    "Console",
-    "Desk",
-    "Posted",
-    "Staff",
-    "console_router",
-    "desks",
-    "include_console",
-    "needs",
-    "posted",
-    "staff_pages",
-]
+__all__ = ["Console", "Desk", "Posted", "Staff", "desks", "include_console", "needs", "posted"]
 
 log = logging.getLogger(__name__)
 
@@ -151,13 +138,13 @@ class Console:
         return self.render(request, "console/error.html", status=status, title=title, detail=detail)
 
 
-def _console(request: Request) -> Console:
+def console_of(request: Request) -> Console:
     return request.app.state.console
 
 
 async def signed_in(request: Request) -> SignedIn:
     """The member of staff whose session cookie came with the request; else off to sign in."""
-    console = _console(request)
+    console = console_of(request)
     token = request.cookies.get(console.cookie("session"))
     staff = await console.accounts(request).signed_in(token) if token else None
     if staff is None:
@@ -178,28 +165,28 @@ def needs(role: Role) -> Callable[..., Any]:
     return check
 
 
-def _same_origin(request: Request, console: Console) -> None:
+def same_origin(request: Request, console: Console) -> None:
     origin = request.headers.get("origin")
     if origin is not None and origin != console.origin:
         raise Forbidden("the form was sent from another site")
 
 
-async def _form(request: Request) -> FormData:
+async def read_form(request: Request) -> FormData:
     try:
         return await request.form(max_fields=MAX_FIELDS, max_files=1)
     except Exception as err:  # python-multipart's and Starlette's parse errors share no base class
         raise InvalidRequest("the form could not be read") from err
 
 
-def _tokens_match(given: Any, expected: str | None) -> bool:
+def tokens_match(given: Any, expected: str | None) -> bool:
     return isinstance(given, str) and bool(expected) and hmac.compare_digest(given, expected or "")
 
 
 async def posted(request: Request, staff: Staff) -> FormData:
     """A signed-in member's form, refused unless it carries the session's CSRF token from this origin."""
-    _same_origin(request, _console(request))
-    form = await _form(request)
-    if not _tokens_match(form.get("csrf"), staff.csrf):
+    same_origin(request, console_of(request))
+    form = await read_form(request)
+    if not tokens_match(form.get("csrf"), staff.csrf):
         raise Forbidden(
             "the form's security token is missing or out of date: reload the page and send it again"
         )
@@ -207,141 +194,6 @@ async def posted(request: Request, staff: Staff) -> FormData:
 
 
 Posted = Annotated[FormData, Depends(posted)]
-
-
-async def _pre_session_form(request: Request) -> FormData:
-    """A form sent before any session (sign-in, set password): its token must equal its cookie's."""
-    console = _console(request)
-    _same_origin(request, console)
-    form = await _form(request)
-    if not _tokens_match(form.get("csrf"), request.cookies.get(console.cookie("form"))):
-        raise Forbidden(
-            "the form's security token is missing or out of date: reload the page and send it again"
-        )
-    return form
-
-
-def _form_page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    """A page with a pre-session form: its token, set as a cookie too."""
-    console = _console(request)
-    token = request.cookies.get(console.cookie("form")) or secrets.token_urlsafe(32)
-    page = console.render(request, template, status=status, csrf=token, **values)
-    console.set_cookie(page, "form", token)
-    return page
-
-
-def _after(target: str | None, within: str = "/console") -> str:
-    """Where to go next (after signing in: a console path; after switching language: any page of ours),
-    never another site."""
-    if target and target.startswith(within) and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/console"
-
-
-def _text(form: FormData, name: str, limit: int = 2000) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
-
-
-async def _deliver(mailer: Mailer, letter: Letter) -> None:
-    """A password link is sent once, not queued: whoever asked sees nothing of the outcome (it would tell
-    whether the address has an account) and asks again if nothing arrives."""
-    try:
-        await mailer.send(letter)
-    except MailError as err:
-        log.warning("password link to %s not sent: %s", letter.recipient, err.detail)
-
-
-def console_router() -> APIRouter:
-    """Sign-in and out, set-password links, the language switch: the same in both controllers."""
-    router = APIRouter(prefix="/console", include_in_schema=False)
-
-    @router.get("/sign-in")
-    async def sign_in_page(request: Request, after: str | None = None) -> HTMLResponse:
-        return _form_page(request, "console/sign_in.html", after=_after(after), email="")
-
-    @router.post("/sign-in")
-    async def sign_in(request: Request) -> Response:
-        console, form = _console(request), await _pre_session_form(request)
-        email, after = _text(form, "email", 320), _after(_text(form, "after"))
-        address = request.client.host if request.client else "unknown"
-        _ = console.gettext(request)
-        try:
-            _user, token = await console.accounts(request).sign_in(
-                email, _text(form, "password", 1000), address
-            )
-        except TooManyAttempts:
-            message = _("Too many failed sign-ins. Wait 15 minutes and try again.")
-            return _form_page(request, "console/sign_in.html", 429, after=after, email=email, error=message)
-        except Unauthorized:
-            message = _("The e-mail address or the password is wrong.")
-            return _form_page(request, "console/sign_in.html", 401, after=after, email=email, error=message)
-        response = RedirectResponse(after, status_code=303)
-        console.set_cookie(response, "session", token)
-        response.delete_cookie(console.cookie("form"), path="/", secure=console.secure, httponly=True)
-        return response
-
-    @router.post("/sign-out")
-    async def sign_out(request: Request, _form: Posted) -> Response:
-        console = _console(request)
-        await console.accounts(request).sign_out(request.cookies.get(console.cookie("session")) or "")
-        response = RedirectResponse("/console/sign-in", status_code=303)
-        response.delete_cookie(console.cookie("session"), path="/", secure=console.secure, httponly=True)
-        return response
-
-    @router.get("/password/{link}")
-    async def password_page(request: Request, link: str) -> HTMLResponse:
-        user = await _console(request).accounts(request).link_user(link)
-        return _form_page(request, "console/password.html", email=user.email)
-
-    @router.post("/password/{link}")
-    async def set_password(request: Request, link: str) -> Response:
-        console, form = _console(request), await _pre_session_form(request)
-        accounts, _ = console.accounts(request), console.gettext(request)
-        user = await accounts.link_user(link)
-        password = _text(form, "password", 1000)
-        error = None
-        if password != _text(form, "repeat", 1000):
-            error = _("The two passwords differ.")
-        else:
-            try:
-                await accounts.set_password(link, password)
-            except InvalidRequest:
-                error = _("A password has 12 to 256 characters.")
-        if error:
-            return _form_page(request, "console/password.html", 400, email=user.email, error=error)
-        return RedirectResponse("/console/sign-in?after=/console", status_code=303)
-
-    @router.get("/password-reset")
-    async def reset_page(request: Request) -> HTMLResponse:
-        return _form_page(request, "console/reset.html", email="")
-
-    @router.post("/password-reset")
-    async def reset(request: Request) -> HTMLResponse:
-        """The same answer whether the address has an account or not; the link goes only to the address."""
-        console, form = _console(request), await _pre_session_form(request)
-        email = _text(form, "email", 320)
-        ctx = console.ctx(request)
-        if ctx.mailer is None:
-            return _form_page(request, "console/reset.html", 503, email=email, unavailable=True)
-        made = await console.accounts(request).reset_link(email)
-        if made is not None:
-            user, link = made
-            letter = console.letter(
-                language_of(request), "password", user.email, name=user.name,
-                link=set_password_url(console.public_url, link),
-            )  # fmt: skip
-            ctx.tasks.spawn(_deliver(ctx.mailer, letter), name="password e-mail")
-        return _form_page(request, "console/reset.html", email=email, sent=True)
-
-    @router.get("/language/{lang}")
-    async def language(request: Request, lang: str, after: str | None = None) -> Response:
-        response = RedirectResponse(_after(after, within="/"), status_code=303)
-        if lang in LANGUAGES:
-            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
-        return response
-
-    return router
 
 
 class Desk:
@@ -353,7 +205,7 @@ class Desk:
 
     @property
     def console(self) -> Console:
-        return _console(self.request)
+        return console_of(self.request)
 
     @property
     def accounts(self) -> Accounts:
@@ -393,74 +245,10 @@ def desks(owner_model: type[Any], context: str) -> tuple[DeskDependency, DeskDep
     return desk_of(Role.READER), desk_of(Role.AWARDING), desk_of(Role.ADMINISTRATOR)
 
 
-def staff_pages(administering: DeskDependency) -> APIRouter:
-    """The owner's staff, for its administrators: who has an account, adding one, a new set-password link
-    for one who forgot theirs (the link is shown to hand over)."""
-    router = APIRouter(prefix="/console/staff")
-
-    async def page(
-        desk: Desk,
-        values: dict[str, str] | None = None,
-        errors: dict[str, str] | None = None,
-        link: str | None = None,
-        status: int = 200,
-    ) -> HTMLResponse:
-        _ = desk._
-        return desk.render(
-            "console/staff.html",
-            status=status,
-            members=await desk.accounts.users(desk.owner.id),
-            values=values or {"role": Role.AWARDING.value},
-            errors=errors or {},
-            labels={"name": _("Name"), "email": _("E-mail address"), "role": _("Role")},
-            roles=[
-                (Role.ADMINISTRATOR.value, _("administrator")),
-                (Role.AWARDING.value, _("awarding staff")),
-                (Role.READER.value, _("read-only")),
-            ],
-            link=link,
-        )
-
-    @router.get("", response_class=HTMLResponse)
-    async def list_(desk: Annotated[Desk, Depends(administering)]) -> HTMLResponse:
-        return await page(desk)
-
-    @router.post("", response_class=HTMLResponse)
-    async def add(desk: Annotated[Desk, Depends(administering)], form: Posted) -> Response:
-        _ = desk._
-        values = {k: v.strip() for k in ("name", "email", "role") if isinstance(v := form.get(k), str)}
-        try:
-            data = StaffCreate.model_validate({k: values.get(k, "") for k in ("name", "email", "role")})
-        except ValidationError as err:
-            messages = {
-                "name": _("A name of 1 to 300 characters."),
-                "email": _("An e-mail address like name@example.org."),
-                "role": _("Choose one of the options."),
-            }
-            errors = {str(e["loc"][0]): messages[str(e["loc"][0])] for e in err.errors()}
-            return await page(desk, values, errors, status=422)
-        try:
-            _user, token = await desk.accounts.add_user(
-                desk.owner.id, data.email, data.name, data.role, None, desk.staff.user.email
-            )
-        except Conflict:
-            return await page(desk, values, {"email": _("This address already has an account.")}, status=409)
-        assert token is not None
-        return await page(desk, link=set_password_url(desk.console.public_url, token), status=201)
-
-    @router.post("/{user_id}/link", response_class=HTMLResponse)
-    async def new_link(user_id: str, desk: Annotated[Desk, Depends(administering)], form: Posted) -> Response:
-        _user, token = await desk.accounts.password_link(desk.owner.id, user_id, desk.staff.user.email)
-        return await page(desk, link=set_password_url(desk.console.public_url, token))
-
-    return router
-
-
 def include_console(app: FastAPI, console: Console, routers: list[APIRouter]) -> None:
     """The console's routes, and its errors as pages: signing in where a session is needed, the rest
     explained in the page's language (the API keeps problem+json)."""
     app.state.console = console
-    app.include_router(console_router())
     for router in routers:
         app.include_router(router, include_in_schema=False)
 

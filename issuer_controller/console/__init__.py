@@ -4,7 +4,8 @@ API; every change is audited with the member of staff who made it."""
 
 from fastapi import APIRouter
 
-from common.web.console import staff_pages
+from common.web.sign_in import sign_in_pages
+from common.web.staff_pages import staff_pages
 
 from . import credentials, dashboard, microcredentials, pathways, profile
 from .desk import administering, of
@@ -12,6 +13,7 @@ from .desk import administering, of
 __all__ = ["of", "routers"]
 
 routers: list[APIRouter] = [
+    sign_in_pages(),
     dashboard.router,
     microcredentials.router,
     credentials.router,

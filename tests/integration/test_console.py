@@ -14,14 +14,13 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from mcred.scenario import enrol, eventually, wallet_scans
+from mcred.scenario import csrf_of, enrol, eventually, wallet_scans
 from mcred.stack import Stack
 from tests.support.console import (
     PASSWORD,
     add_staff,
     axe_violations,
     browser,
-    csrf_of,
     screenshot,
     signed_in,
     tab_to,

@@ -4,7 +4,6 @@ that signs in and sends forms the way the pages do, for the security checks."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 import httpx
 from playwright.async_api import Browser, Page, async_playwright
 
+from mcred.scenario import console_sign_in
 from tests.support.browser import chromium_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,23 +67,11 @@ async def tab_to(page: Page, element_id: str, limit: int = 80) -> None:
     )
 
 
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def csrf_of(page: str) -> str:
-    found = CSRF.search(page)
-    assert found, "the page has no form with a CSRF token"
-    return found.group(1)
-
-
 @asynccontextmanager
 async def signed_in(base_url: str, email: str, password: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client holding a console session, as a browser would after the sign-in form."""
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
-        form = await client.get("/console/sign-in")
-        answer = await client.post(
-            "/console/sign-in", data={"csrf": csrf_of(form.text), "email": email, "password": password}
-        )
+        answer = await console_sign_in(client, email, password)
         assert answer.status_code == 303, answer.text
         yield client
 

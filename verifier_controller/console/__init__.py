@@ -4,11 +4,12 @@ the employer's staff. Thin routes over the same services as the API."""
 
 from fastapi import APIRouter
 
-from common.web.console import staff_pages
+from common.web.sign_in import sign_in_pages
+from common.web.staff_pages import staff_pages
 
 from . import requests
 from .desk import administering, of
 
 __all__ = ["of", "routers"]
 
-routers: list[APIRouter] = [requests.router, staff_pages(administering)]
+routers: list[APIRouter] = [sign_in_pages(), requests.router, staff_pages(administering)]
