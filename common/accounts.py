@@ -303,6 +303,21 @@ class Accounts:
             session.add(self._event(owner_id, None, actor, "password-link", user.email, None))
         return user, link
 
+    async def set_active(self, owner_id: str, user_id: str, active: bool, actor: Any) -> Any:
+        """Disables an account (its sessions end at once, it can sign in no more) or enables it again. No
+        one disables themselves: an owner is never left without the administrator who acted."""
+        if not active and user_id == actor.id:
+            raise Conflict("you cannot disable your own account")
+        async with self.sessions() as session, session.begin():
+            user = await self._user_of(session, owner_id, user_id)
+            if user.active != active:
+                user.active = active
+                if not active:
+                    await session.execute(delete(self.Session).where(self.Session.user_id == user.id))
+                action = "staff-enabled" if active else "staff-disabled"
+                session.add(self._event(owner_id, actor.id, actor.email, action, user.email, None))
+        return user
+
     async def reset_link(self, email: str) -> tuple[Any, str] | None:
         """A new set-password link for the account at this address, valid an hour; None for an unknown or
         inactive address or past the hourly limit (the caller answers alike: nothing tells which)."""

@@ -1,5 +1,5 @@
 """The owner's staff, for its administrators (both controllers): who has an account, adding one, a new
-set-password link for one who forgot theirs."""
+set-password link for one who forgot theirs, disabling one who left (and enabling again)."""
 
 from typing import Annotated
 
@@ -26,6 +26,7 @@ def staff_pages(administering: DeskDependency) -> APIRouter:
         errors: dict[str, str] | None = None,
         link: str | None = None,
         status: int = 200,
+        error: str | None = None,
     ) -> HTMLResponse:
         _ = desk._
         return desk.render(
@@ -41,6 +42,7 @@ def staff_pages(administering: DeskDependency) -> APIRouter:
                 (Role.READER.value, _("read-only")),
             ],
             link=link,
+            error=error,
         )
 
     @router.get("", response_class=HTMLResponse)
@@ -69,6 +71,18 @@ def staff_pages(administering: DeskDependency) -> APIRouter:
             return await page(desk, values, {"email": _("This address already has an account.")}, status=409)
         assert token is not None
         return await page(desk, link=set_password_url(desk.console.public_url, token), status=201)
+
+    @router.post("/{user_id}/active", response_class=HTMLResponse)
+    async def active(user_id: str, desk: Annotated[Desk, Depends(administering)], form: Posted) -> Response:
+        """Disable (``active`` = ``no``) or enable again; one's own account refused, said on the page."""
+        _ = desk._
+        try:
+            await desk.accounts.set_active(
+                desk.owner.id, user_id, form.get("active") == "yes", desk.staff.user
+            )
+        except Conflict:
+            return await page(desk, error=_("You cannot disable your own account."), status=409)
+        return await page(desk)
 
     @router.post("/{user_id}/link", response_class=HTMLResponse)
     async def new_link(user_id: str, desk: Annotated[Desk, Depends(administering)], form: Posted) -> Response:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.async_api import Page, expect
 
-from mcred.scenario import csrf_of, enrol, eventually, wallet_scans
+from mcred.scenario import console_sign_in, csrf_of, enrol, eventually, wallet_scans
 from mcred.stack import Stack
 from tests.support.console import (
     PASSWORD,
@@ -716,3 +716,33 @@ async def test_a_forgotten_password_is_reset_by_e_mail_and_an_unknown_address_le
     assert inbox.to("nikogo-tu-nie-ma@konsola.edu.pl") == []
     async with signed_in(str(issuer.base_url), email, new) as client:
         assert "Zapominalska" in (await client.get("/console")).text
+
+
+async def test_a_disabled_account_loses_its_session_and_cannot_sign_in_until_enabled(
+    issuer: httpx.AsyncClient, registrar: Member
+) -> None:
+    email = "odchodzi@konsola.edu.pl"
+    await add_staff(issuer, registrar.auth, email, "Odchodząca", "awarding")
+    ids = {u["email"]: u["id"] for u in (await issuer.get("/v1/staff", headers=registrar.auth)).json()}
+    base = str(issuer.base_url)
+    async with (
+        signed_in(base, email, PASSWORD) as leaving,
+        signed_in(base, registrar.email, PASSWORD) as admin,
+    ):
+        token = csrf_of((await admin.get("/console/staff")).text)
+
+        async def set_active(user_id: str, active: str) -> httpx.Response:
+            return await admin.post(
+                f"/console/staff/{user_id}/active", data={"csrf": token, "active": active}
+            )
+
+        disabled = await set_active(ids[email], "no")
+        assert disabled.status_code == 200 and 'data-active="no"' in disabled.text
+        assert (await leaving.get("/console")).status_code == 303  # its session ended at once
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            assert (await console_sign_in(client, email, PASSWORD)).status_code == 401
+        own = await set_active(ids[registrar.email], "no")
+        assert own.status_code == 409 and "Nie możesz wyłączyć własnego konta" in own.text
+        assert (await set_active(ids[email], "yes")).status_code == 200
+    async with signed_in(base, email, PASSWORD) as back:
+        assert (await back.get("/console")).status_code == 200
