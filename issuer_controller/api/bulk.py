@@ -1,4 +1,4 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
@@ -7,9 +7,10 @@ from common.limits import MAX_QUERY_ID
 from common.web.uploads import read_capped
 
 from ..domain import Protocol
+from ..errors import ServiceUnavailable
 from ..schemas import BulkJobOut, OfferOut
 from ..security import CurrentInstitution
-from ..services import bulk
+from ..services import bulk, mail
 from . import IssuerDep
 from .offers import offer_out
 
@@ -35,12 +36,22 @@ async def create(
     protocol: Annotated[
         Protocol, Query(description="How every row's credential is offered")
     ] = Protocol.DIDCOMM,
+    send_email: Annotated[
+        bool,
+        Query(
+            description="E-mail each row with an address its invitation (needs a mail server: 503 without)"
+        ),
+    ] = False,
+    email_language: Annotated[Literal["pl", "en"], Query(description="The e-mails' language")] = "pl",
 ):
     """Upload a CSV (columns: email, name, ref, grade, credits_earned, activity_start_date,
     activity_end_date; email or ref required). Every row is checked first: one bad row refuses the file,
     with every problem listed. Uploading the same file again returns the first job."""
+    if send_email and not mail.can_mail(ctx):
+        raise ServiceUnavailable("send_email: no mail server is configured here; nothing was made")
     data = await read_capped(request, ctx.settings.max_upload_bytes)
-    job, created = await bulk.start_bulk(ctx, institution, template_id, data, filename, protocol)
+    language = email_language if send_email else None
+    job, created = await bulk.start_bulk(ctx, institution, template_id, data, filename, protocol, language)
     _, counts = await bulk.job_progress(ctx, institution, job.id)
     body = BulkJobOut(id=job.id, template_id=job.template_id, filename=job.filename, **counts)
     return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)

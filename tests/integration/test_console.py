@@ -532,6 +532,16 @@ async def test_a_refused_address_is_recorded_on_the_offer(
     async with signed_in(str(issuer.base_url), registrar.email, registrar.password) as client:
         page = (await client.get(f"/console/offers/{offer_id}")).text
         assert 'data-email-state="failed"' in page and "no such mailbox" in page
+    cohort = await issuer.post(
+        "/v1/bulk-issuances",
+        params={"template_id": registrar.template["id"], "protocol": "oid4vci", "send_email": "true",
+                "email_language": "en"},
+        content=b"email,name\nk1@api-kohorta.example.pl,K1\nk2@api-kohorta.example.pl,K2\n",
+        headers={**registrar.auth, "Content-Type": "text/csv"},
+    )  # fmt: skip
+    assert cohort.status_code == 201, cohort.text
+    for address in ("k1@api-kohorta.example.pl", "k2@api-kohorta.example.pl"):
+        assert "awards you a microcredential" in (await inbox.one_to(address))["Subject"]
     without = await issuer.post(
         "/v1/offers",
         json={"template_id": registrar.template["id"], "learner": {"name": "X"}, "send_email": True},
