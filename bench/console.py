@@ -14,14 +14,13 @@ import argparse
 import asyncio
 import json
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
 
 from agent.process import rss_bytes
-from bench.verification import figures
+from bench.verification import run
 from mcred.scenario import console_sign_in, enrol, eventually
 from mcred.settings import StackSettings
 from mcred.stack import Stack
@@ -30,19 +29,13 @@ PASSWORD = "a long enough benchmark passphrase"
 
 
 async def timed(n: int, call: Callable[[], Awaitable[httpx.Response]], concurrency: int = 1) -> dict:
-    latencies: list[float] = []
-    slots = asyncio.Semaphore(concurrency)
+    """``bench.verification.run``'s latencies of ``call``, every answer a success."""
 
-    async def one() -> None:
-        async with slots:
-            started = time.perf_counter()
-            answer = await call()
-            latencies.append(time.perf_counter() - started)
-            assert answer.status_code < 400, answer.text[:300]
+    async def answered() -> None:
+        answer = await call()
+        assert answer.status_code < 400, answer.text[:300]
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one() for _ in range(n)))
-    return figures(latencies, time.perf_counter() - started)
+    return await run(n, concurrency, answered)
 
 
 async def sign_in(url: str, email: str) -> httpx.Response:

@@ -4,16 +4,16 @@ API keys stay for machines.
 
 Passwords are hashed with argon2id (argon2-cffi's defaults: 64 MiB, 3 passes, ~0.2 s here), in a thread and
 at most two at once, so sign-ins neither block the event loop nor eat the machine's memory. A session is a
-random cookie value stored only as its SHA-256, with its own CSRF token; failed sign-ins are counted in the
-database (per address and per account, so every instance sees them) and refused past a limit without a hash
-being computed. Each controller mixes the rows into its own declarative base, as ``common.leases`` does.
+random cookie value stored only as its SHA-256 (as API keys are: ``common.api_keys.key_hash``), with its own
+CSRF token; failed sign-ins are counted in the database (per address and per account, so every instance sees
+them) and refused past a limit without a hash being computed. Each controller mixes the rows into its own
+declarative base, as ``common.leases`` does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
+from common.api_keys import key_hash
 from common.clock import aware, now
 from common.errors import Conflict, InvalidRequest, NotFound, Problem, Unauthorized
 
@@ -91,10 +92,6 @@ class Role(enum.StrEnum):
 class TooManyAttempts(Problem):
     status, slug, title = 429, "too-many-attempts", "Too many failed sign-ins"
     headers = {"Retry-After": str(int(FAILURE_WINDOW.total_seconds()))}
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class UserRow:
@@ -280,7 +277,7 @@ class Accounts:
             name=name.strip(),
             role=role,
             password_hash=await _hash(_checked_password(password)) if password else None,
-            password_link_hash=digest(link) if link else None,
+            password_link_hash=key_hash(link) if link else None,
             password_link_expires=now() + PASSWORD_LINK_TTL if link else None,
             active=True,
         )
@@ -298,7 +295,7 @@ class Accounts:
         link = secrets.token_urlsafe(32)
         async with self.sessions() as session, session.begin():
             user = await self._user_of(session, owner_id, user_id)
-            user.password_link_hash = digest(link)
+            user.password_link_hash = key_hash(link)
             user.password_link_expires = now() + PASSWORD_LINK_TTL
             session.add(self._event(owner_id, None, actor, "password-link", user.email, None))
         return user, link
@@ -338,14 +335,16 @@ class Accounts:
         async with self.sessions() as session, session.begin():
             row = await session.get(self.User, user.id, with_for_update=True)
             assert row is not None
-            row.password_link_hash, row.password_link_expires = digest(link), now() + RESET_LINK_TTL
+            row.password_link_hash, row.password_link_expires = key_hash(link), now() + RESET_LINK_TTL
             session.add(self._event(row.owner_id, row.id, row.email, "password-reset", None, None))
         return row, link
 
     async def link_user(self, link: str) -> Any:
         """The account a set-password link is for, while the link lasts."""
         async with self.sessions() as session:
-            user = await session.scalar(select(self.User).where(self.User.password_link_hash == digest(link)))
+            user = await session.scalar(
+                select(self.User).where(self.User.password_link_hash == key_hash(link))
+            )
         if user is None or user.password_link_expires is None or aware(user.password_link_expires) < now():
             raise Unauthorized("this link is not valid (used, replaced or expired): ask for a new one")
         return user
@@ -356,7 +355,7 @@ class Accounts:
         user = await self.link_user(link)
         async with self.sessions() as session, session.begin():
             user = await session.get(self.User, user.id, with_for_update=True)
-            if user is None or user.password_link_hash != digest(link):
+            if user is None or user.password_link_hash != key_hash(link):
                 raise Unauthorized("this link is not valid (used, replaced or expired): ask for a new one")
             user.password_hash, user.password_link_hash, user.password_link_expires = hashed, None, None
             await session.execute(delete(self.Session).where(self.Session.user_id == user.id))
@@ -388,7 +387,7 @@ class Accounts:
         token = secrets.token_urlsafe(32)
         async with self.sessions() as session, session.begin():
             session.add(
-                self.Session(token_hash=digest(token), user_id=user.id, csrf=secrets.token_urlsafe(32))
+                self.Session(token_hash=key_hash(token), user_id=user.id, csrf=secrets.token_urlsafe(32))
             )
             session.add(self._event(user.owner_id, user.id, email, "signed-in", None, address))
         return user, token
@@ -397,7 +396,7 @@ class Accounts:
         """The session of a cookie value, while it is neither idle too long nor too old."""
         moment = now()
         async with self.sessions() as session:
-            row = await session.get(self.Session, digest(token))
+            row = await session.get(self.Session, key_hash(token))
             if row is None:
                 return None
             if aware(row.seen_at) + SESSION_IDLE < moment or aware(row.created_at) + SESSION_LONGEST < moment:
@@ -414,7 +413,7 @@ class Accounts:
 
     async def sign_out(self, token: str) -> None:
         async with self.sessions() as session, session.begin():
-            row = await session.get(self.Session, digest(token))
+            row = await session.get(self.Session, key_hash(token))
             if row is not None:
                 user = await session.get(self.User, row.user_id)
                 await session.delete(row)
@@ -429,20 +428,11 @@ class Accounts:
             return list(found)
 
     async def record(
-        self, owner_id: str, user: Any | None, action: str, subject: str | None, detail: str | None = None
+        self, owner_id: str, user: Any, action: str, subject: str | None, detail: str | None = None
     ) -> None:
-        """One audited action: ``user`` None when it came with the API key."""
+        """One audited action of a member of staff (the API key's own are recorded where they happen)."""
         async with self.sessions() as session, session.begin():
-            session.add(
-                self._event(
-                    owner_id,
-                    user.id if user else None,
-                    user.email if user else "API key",
-                    action,
-                    subject,
-                    detail,
-                )
-            )
+            session.add(self._event(owner_id, user.id, user.email, action, subject, detail))
 
     async def recent(self, owner_id: str, limit: int = 20) -> list[Any]:
         async with self.sessions() as session:

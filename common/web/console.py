@@ -13,7 +13,6 @@ only refreshes a part of a page that is waiting for something (``console.js``).
 """
 
 import hmac
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -29,9 +28,18 @@ from ..errors import Forbidden, InvalidRequest, Problem
 from ..mail import Letter
 from .i18n import LANGUAGES, catalogue, formatters, language_of
 
-__all__ = ["Console", "Desk", "Posted", "Staff", "desks", "include_console", "needs", "posted"]
-
-log = logging.getLogger(__name__)
+__all__ = [
+    "Console",
+    "Desk",
+    "Posted",
+    "Staff",
+    "checked_form",
+    "desks",
+    "form_text",
+    "include_console",
+    "needs",
+    "posted",
+]
 
 MAX_FIELDS = 400
 """Fields a console form may carry (a microcredential's has about forty)."""
@@ -178,19 +186,28 @@ async def read_form(request: Request) -> FormData:
         raise InvalidRequest("the form could not be read") from err
 
 
-def tokens_match(given: Any, expected: str | None) -> bool:
-    return isinstance(given, str) and bool(expected) and hmac.compare_digest(given, expected or "")
+def form_text(form: FormData, name: str, limit: int = 2000) -> str:
+    """A text field as typed, trimmed and cut at ``limit`` characters; "" when absent or a file."""
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-async def posted(request: Request, staff: Staff) -> FormData:
-    """A signed-in member's form, refused unless it carries the session's CSRF token from this origin."""
+async def checked_form(request: Request, token: str | None) -> FormData:
+    """A form from this origin carrying ``token`` (the session's, or a pre-session form's cookie's), compared
+    in constant time; refused otherwise, unread."""
     same_origin(request, console_of(request))
     form = await read_form(request)
-    if not tokens_match(form.get("csrf"), staff.csrf):
+    given = form.get("csrf")
+    if not (isinstance(given, str) and token and hmac.compare_digest(given, token)):
         raise Forbidden(
             "the form's security token is missing or out of date: reload the page and send it again"
         )
     return form
+
+
+async def posted(request: Request, staff: Staff) -> FormData:
+    """A signed-in member's form, refused unless it carries the session's CSRF token from this origin."""
+    return await checked_form(request, staff.csrf)
 
 
 Posted = Annotated[FormData, Depends(posted)]

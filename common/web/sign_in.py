@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from ..accounts import TooManyAttempts
-from ..errors import Forbidden, InvalidRequest, Unauthorized
+from ..errors import InvalidRequest, Unauthorized
 from ..mail import Letter, Mailer, MailError
-from .console import Posted, console_of, read_form, same_origin, tokens_match
+from .console import Posted, checked_form, console_of, form_text
 from .i18n import LANG_COOKIE, LANGUAGES, language_of
 from .staff_api import set_password_url
 
@@ -23,15 +23,8 @@ log = logging.getLogger(__name__)
 
 
 async def _pre_session_form(request: Request) -> FormData:
-    """A form sent before any session (sign-in, set password): its token must equal its cookie's."""
-    console = console_of(request)
-    same_origin(request, console)
-    form = await read_form(request)
-    if not tokens_match(form.get("csrf"), request.cookies.get(console.cookie("form"))):
-        raise Forbidden(
-            "the form's security token is missing or out of date: reload the page and send it again"
-        )
-    return form
+    """A form sent before any session (sign-in, set password, reset): its token must equal its cookie's."""
+    return await checked_form(request, request.cookies.get(console_of(request).cookie("form")))
 
 
 def _form_page(request: Request, template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -49,11 +42,6 @@ def _after(target: str | None, within: str = "/console") -> str:
     if target and target.startswith(within) and not target.startswith("//") and "\\" not in target:
         return target
     return "/console"
-
-
-def _text(form: FormData, name: str, limit: int = 2000) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 async def _deliver(mailer: Mailer, letter: Letter) -> None:
@@ -76,12 +64,12 @@ def sign_in_pages() -> APIRouter:
     @router.post("/sign-in")
     async def sign_in(request: Request) -> Response:
         console, form = console_of(request), await _pre_session_form(request)
-        email, after = _text(form, "email", 320), _after(_text(form, "after"))
+        email, after = form_text(form, "email", 320), _after(form_text(form, "after"))
         address = request.client.host if request.client else "unknown"
         _ = console.gettext(request)
         try:
             _user, token = await console.accounts(request).sign_in(
-                email, _text(form, "password", 1000), address
+                email, form_text(form, "password", 1000), address
             )
         except TooManyAttempts:
             message = _("Too many failed sign-ins. Wait 15 minutes and try again.")
@@ -112,9 +100,9 @@ def sign_in_pages() -> APIRouter:
         console, form = console_of(request), await _pre_session_form(request)
         accounts, _ = console.accounts(request), console.gettext(request)
         user = await accounts.link_user(link)
-        password = _text(form, "password", 1000)
+        password = form_text(form, "password", 1000)
         error = None
-        if password != _text(form, "repeat", 1000):
+        if password != form_text(form, "repeat", 1000):
             error = _("The two passwords differ.")
         else:
             try:
@@ -133,7 +121,7 @@ def sign_in_pages() -> APIRouter:
     async def reset(request: Request) -> HTMLResponse:
         """The same answer whether the address has an account or not; the link goes only to the address."""
         console, form = console_of(request), await _pre_session_form(request)
-        email = _text(form, "email", 320)
+        email = form_text(form, "email", 320)
         ctx = console.ctx(request)
         if ctx.mailer is None:
             return _form_page(request, "console/reset.html", 503, email=email, unavailable=True)

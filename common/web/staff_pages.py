@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from ..accounts import Role
 from ..errors import Conflict
-from .console import Desk, DeskDependency, Posted
+from .console import Desk, DeskDependency, Posted, form_text
 from .staff_api import StaffCreate, set_password_url
 
 __all__ = ["staff_pages"]
@@ -52,9 +52,9 @@ def staff_pages(administering: DeskDependency) -> APIRouter:
     @router.post("", response_class=HTMLResponse)
     async def add(desk: Annotated[Desk, Depends(administering)], form: Posted) -> Response:
         _ = desk._
-        values = {k: v.strip() for k in ("name", "email", "role") if isinstance(v := form.get(k), str)}
+        values = {k: form_text(form, k) for k in ("name", "email", "role")}
         try:
-            data = StaffCreate.model_validate({k: values.get(k, "") for k in ("name", "email", "role")})
+            data = StaffCreate.model_validate(values)
         except ValidationError as err:
             messages = {
                 "name": _("A name of 1 to 300 characters."),

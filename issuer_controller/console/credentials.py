@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from common.errors import Conflict, Problem
 from common.microcredential import Template as TemplateDefinition
-from common.web.console import Desk, Posted
+from common.web.console import Desk, Posted, form_text
 from common.web.html import invitation
 
 from ..letters import offer_letter, wallet_link
@@ -35,13 +35,12 @@ def status_of(offer: Offer) -> str:
 
 async def _offer_values(desk: Desk, offer: Offer) -> dict:
     template = await templates.get_template(desk.ctx, desk.owner, offer.template_id)
-    definition = TemplateDefinition.model_validate(template.definition)
     link = wallet_link(offer)
     return {
         "offer": offer,
         "emails": await mail.emails_of(desk.ctx, offer.id),
         "can_mail": mail.can_mail(desk.ctx),
-        "title": definition.text(definition.title),
+        "title": shown_title(template.definition),
         "page_url": f"{desk.ctx.settings.public_url}/offers/{offer.id}",
         **(invitation(link) if link else {}),
     }
@@ -147,8 +146,7 @@ async def read(offer_id: str, desk: Reading) -> HTMLResponse:
 async def change(offer_id: str, action: str, desk: Awarding, form: Posted) -> Response:
     _ = desk._
     chosen = StatusAction(action) if action in {a.value for a in StatusAction} else None
-    reason = form.get("reason")
-    reason = reason.strip()[:2000] if isinstance(reason, str) else ""
+    reason = form_text(form, "reason")
     if chosen is None:
         return await _credential_page(desk, offer_id, _("Unknown action."), 404)
     if not reason:

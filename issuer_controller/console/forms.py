@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from common.microcredential import Award, ParticipationForm, Supervision, Template as TemplateDefinition
+from common.web.console import form_text
 
 from ..domain import Learner, Protocol
 
@@ -116,11 +117,6 @@ def supervision_options(_: Gettext) -> list[tuple[str, str]]:
     return [("", _("— not stated —")), *((s.value, names[s]) for s in Supervision)]
 
 
-def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip()[:20_000] if isinstance(value, str) else ""
-
-
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -134,7 +130,7 @@ def definition_of(
     form: FormData, _: Gettext
 ) -> tuple[dict[str, str], TemplateDefinition | None, dict[str, str]]:
     """The values as typed (to show again), the definition if it is complete, else each field's problem."""
-    values = {name: _text(form, name) for name in DEFINITION_FIELDS}
+    values = {name: form_text(form, name, 20_000) for name in DEFINITION_FIELDS}
     data: dict[str, Any] = {
         "title": {lang: values[f"title_{lang}"] for lang in ("pl", "en") if values[f"title_{lang}"]},
         "description": {
@@ -203,7 +199,7 @@ Awarded = tuple[Learner, Award, Protocol, str | None]
 def award_of(
     form: FormData, _: Gettext, can_mail: bool
 ) -> tuple[dict[str, str], Awarded | None, dict[str, str]]:
-    values = {name: _text(form, name) for name in AWARD_FIELDS}
+    values = {name: form_text(form, name, 20_000) for name in AWARD_FIELDS}
     errors: dict[str, str] = {}
     learner = award = None
     try:

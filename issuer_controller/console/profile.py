@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from common.web.console import Posted
+from common.web.console import Posted, form_text
 
 from ..domain import InstitutionUpdate
 from ..services.institutions import update_institution
@@ -29,7 +29,7 @@ async def read(desk: Administering) -> HTMLResponse:
 @router.post("", response_class=HTMLResponse)
 async def save(desk: Administering, form: Posted) -> Response:
     _ = desk._
-    values = {k: v.strip() for k in FIELDS if isinstance(v := form.get(k), str)}
+    values = {k: form_text(form, k) for k in FIELDS}
     try:
         data = InstitutionUpdate.model_validate({k: values.get(k) or None for k in FIELDS})
     except ValidationError as err:

@@ -22,6 +22,7 @@ from tests.support.console import (
     axe_violations,
     browser,
     screenshot,
+    sign_in_with,
     signed_in,
     tab_to,
 )
@@ -75,16 +76,6 @@ class Pages:
         await self.checked(shot)
 
 
-async def sign_in(pages: Pages, base: str, member: Member) -> None:
-    await pages.goto(f"{base}/console")
-    assert "/console/sign-in" in pages.page.url
-    await pages.page.get_by_label(re.compile("E-mail|Adres e-mail")).fill(member.email)
-    await pages.page.get_by_label(re.compile("Password|Hasło")).fill(member.password)
-    await pages.page.locator("form button[type=submit]").click()
-    await pages.page.wait_for_url(f"{base}/console")
-    await pages.checked()
-
-
 async def test_award_one_learner_from_sign_in_to_revocation(
     stack: Stack, issuer: httpx.AsyncClient, registrar: Member
 ) -> None:
@@ -96,7 +87,7 @@ async def test_award_one_learner_from_sign_in_to_revocation(
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: dialogs.append(dialog.message))
         await pages.goto(f"{base}/console/sign-in", "en-sign-in")
-        await sign_in(pages, base, registrar)
+        await sign_in_with(page, base, registrar.email, registrar.password)
         await pages.checked("en-dashboard")
 
         # Define: first with EU elements missing — each named at its field, the summary announced.
@@ -603,11 +594,7 @@ async def test_a_cohort_with_bad_rows_is_refused_by_row_then_awarded_once_fixed(
     async with browser() as chromium:
         context = await chromium.new_context(locale="pl-PL")
         page = await context.new_page()
-        await page.goto(f"{base}/console/sign-in")
-        await page.get_by_label("Adres e-mail").fill(registrar.email)
-        await page.get_by_label("Hasło").fill(registrar.password)
-        await page.get_by_role("button", name="Zaloguj się").click()
-        await page.wait_for_url(f"{base}/console")
+        await sign_in_with(page, base, registrar.email, registrar.password, "pl")
         await page.goto(f"{base}/console/microcredentials/{registrar.template['id']}")
         await page.set_input_files("#file", str(broken))
         await page.locator("#cohort_protocol").select_option("oid4vci")

@@ -13,7 +13,16 @@ from playwright.async_api import expect
 
 from mcred.scenario import accredited_holding, register_employer, wallet_scans
 from mcred.stack import Stack
-from tests.support.console import PASSWORD, add_staff, axe_violations, browser, screenshot, signed_in, tab_to
+from tests.support.console import (
+    PASSWORD,
+    add_staff,
+    axe_violations,
+    browser,
+    screenshot,
+    sign_in_with,
+    signed_in,
+    tab_to,
+)
 
 
 async def recruiter(verifier: httpx.AsyncClient, stack: Stack, name: str, email: str) -> dict[str, str]:
@@ -38,11 +47,7 @@ async def test_a_recruiter_asks_and_reads_the_report(
     async with browser() as chromium:
         context = await chromium.new_context(locale="en-GB")
         page = await context.new_page()
-        await page.goto(f"{base}/console")
-        await page.get_by_label("E-mail address").fill("ewa@firma-konsolowa.pl")
-        await page.get_by_label("Password").fill(PASSWORD)
-        await page.get_by_role("button", name="Sign in").click()
-        await page.wait_for_url(f"{base}/console")
+        await sign_in_with(page, base, "ewa@firma-konsolowa.pl", PASSWORD)
         violations += await axe_violations(page)
 
         await page.get_by_role("link", name="Ask for a credential").first.click()

@@ -56,6 +56,24 @@ async def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+SIGN_IN_LABELS = {
+    "en": ("E-mail address", "Password", "Sign in"),
+    "pl": ("Adres e-mail", "Hasło", "Zaloguj się"),
+}
+
+
+async def sign_in_with(page: Page, base: str, email: str, password: str, lang: str = "en") -> None:
+    """As a person does: open the console, land on the sign-in form, fill it by its labels (in the page's
+    language), send it, and arrive at the console."""
+    await page.goto(f"{base}/console")
+    assert "/console/sign-in" in page.url
+    email_label, password_label, button = SIGN_IN_LABELS[lang]
+    await page.get_by_label(email_label).fill(email)
+    await page.get_by_label(password_label).fill(password)
+    await page.get_by_role("button", name=button).click()
+    await page.wait_for_url(f"{base}/console")
+
+
 async def tab_to(page: Page, element_id: str, limit: int = 80) -> None:
     """Move the focus with the Tab key alone until it is on the element: it is reachable by keyboard."""
     for _ in range(limit):

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from common.verification import Criteria
-from common.web.console import Desk, Posted
+from common.web.console import Desk, Posted, form_text
 from common.web.html import invitation
 
 from ..api.public import scannable
@@ -110,7 +110,7 @@ async def new(desk: Asking) -> HTMLResponse:
 @router.post("/requests", response_class=HTMLResponse)
 async def ask(desk: Asking, form: Posted) -> Response:
     _ = desk._
-    values = {name: v.strip()[:600] for name in FIELDS if isinstance(v := form.get(name), str)}
+    values = {name: form_text(form, name, 600) for name in FIELDS}
     values["not_expired"] = "yes" if form.get("not_expired") == "yes" else ""
     errors: dict[str, str] = {}
     criteria = None
